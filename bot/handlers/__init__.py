@@ -1,0 +1,10 @@
+"""Command handlers, one module per feature; importing this package registers them all."""
+
+from importlib import import_module
+
+HANDLER_MODULES = [
+    "bot.handlers.readings",
+]
+
+for _name in HANDLER_MODULES:
+    import_module(_name)

@@ -1,0 +1,61 @@
+"""``Services``: everything a handler needs, opened once per process by either front.
+
+Both ``SeminarBot.setup_hook`` and the console call :meth:`Services.open`, so Discord and the
+console run the very same database, library and engines. Feature components attach here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.readings import Library, load_library
+from bot.storage import Database
+from bot.summarize import SummaryCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The open database, the loaded library and the feature engines built on them."""
+
+    settings: Settings
+    db: Database
+    library: Library
+    clock: Clock = field(default_factory=SystemClock)
+    summaries: SummaryCache = field(default_factory=SummaryCache)
+    components: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
+        """Open the database first, then load the library (the order setup_hook relies on)."""
+        db = await Database.open(settings.database_path)
+        library = load_library(settings.seeds_dir)
+        for warning in library.warnings:
+            log.warning("seeds: %s", warning)
+        services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
+        await services._record_readings()
+        return services
+
+    async def _record_readings(self) -> None:
+        """Remember which readings were loaded (reports can then name readings that left)."""
+        now = self.clock.now().isoformat()
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(reading_id) DO UPDATE SET "
+                "title = excluded.title, last_seen = excluded.last_seen",
+                [(r.id, r.title, now, now) for r in self.library],
+            )
+
+    async def close(self) -> None:
+        """Stop background work and close the database."""
+        for component in list(self.components.values()):
+            closer = getattr(component, "aclose", None)
+            if closer is not None:
+                await closer()
+        await self.db.close()

@@ -1,0 +1,126 @@
+"""Shared fixtures: isolated settings, opened services, and a dpytest-driven bot."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+import pytest_asyncio
+
+from discord.ext import commands
+
+from bot.app import create_bot
+from bot.errors import UserFacingError
+from cogs.errors import unwrap
+from bot.config import Settings
+from bot.services import Services
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path) -> Path:
+    """A private copy of the repository's seeds/, so tests may add or break files."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, seeds_dir: Path) -> Settings:
+    """Settings pointing at a temporary database and seed copy, ignoring any .env file."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        seeds_dir=seeds_dir,
+        database_path=tmp_path / "data" / "seminar.db",
+        timezone="Europe/London",
+    )
+
+
+@pytest_asyncio.fixture
+async def services(settings: Settings):
+    svc = await Services.open(settings)
+    yield svc
+    await svc.close()
+
+
+async def _configured_bot(settings: Settings):
+    bot = create_bot(settings)
+    await bot._async_setup_hook()
+    await bot.setup_hook()
+    dpytest.configure(bot, members=["student", "teacher"])
+    guild = bot.guilds[0]
+    role = dpytest.backend.make_role("Instructor", guild)
+    teacher = next(m for m in guild.members if m.name == "teacher")
+    await dpytest.add_role(teacher, role)
+    return bot
+
+
+@pytest_asyncio.fixture
+async def dpy_bot(settings: Settings):
+    """A bot with every cog loaded, driven by dpytest; members "student" and "teacher"."""
+    bot = await _configured_bot(settings)
+    yield bot
+    await dpytest.empty_queue()
+    await bot.services.close()
+
+
+def member(bot: discord.Client, name: str) -> discord.Member:
+    """The test guild's member called ``name``."""
+    return next(m for m in bot.guilds[0].members if m.name == name)
+
+
+def channel(bot: discord.Client) -> discord.TextChannel:
+    """The test guild's first text channel."""
+    return bot.guilds[0].text_channels[0]
+
+
+async def say(
+    bot: discord.Client, content: str, who: str = "student", where: object = None
+) -> Exception | None:
+    """Send ``content`` as ``who`` (in ``where``, default the first text channel).
+
+    dpytest re-raises command errors after the bot's error handler has replied. Errors meant
+    for users (domain errors, bad arguments, failed checks) are returned for the test to
+    inspect; anything else is a bug and fails the test.
+    """
+    try:
+        await dpytest.message(content, channel=where or channel(bot), member=member(bot, who))
+    except commands.CommandError as exc:
+        inner = unwrap(exc)
+        if isinstance(inner, UserFacingError | commands.UserInputError | commands.CheckFailure):
+            return inner
+        raise
+    return None
+
+
+def sent_embeds() -> list[discord.Embed]:
+    """Every embed the bot has sent since the last call (drains dpytest's queue)."""
+    embeds = []
+    while not dpytest.verify().message().nothing():
+        msg = dpytest.get_message()
+        embeds.extend(msg.embeds)
+    return embeds
+
+
+def sent_messages() -> list[discord.Message]:
+    """Every message the bot has sent since the last call (drains dpytest's queue)."""
+    messages = []
+    while not dpytest.verify().message().nothing():
+        messages.append(dpytest.get_message())
+    return messages
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """Everything a user reads in an embed, as one string."""
+    parts = [embed.title or "", embed.description or ""]
+    for f in embed.fields:
+        parts += [f.name, f.value]
+    if embed.footer and embed.footer.text:
+        parts.append(embed.footer.text)
+    return "\n".join(parts)
