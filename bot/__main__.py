@@ -21,7 +21,9 @@ def _setup_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+    logging.getLogger("discord").setLevel(
+        max(logging.INFO, logging.getLevelName(settings.log_level))
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -90,7 +92,16 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
         print(f"  title:     {reading.title}")
         print(f"  authors:   {'; '.join(reading.author_names) or '(none)'}")
         print(f"  year:      {reading.year or '(none)'}")
-        for key in ("type", "container-title", "volume", "issue", "page", "DOI", "publisher", "language"):
+        for key in (
+            "type",
+            "container-title",
+            "volume",
+            "issue",
+            "page",
+            "DOI",
+            "publisher",
+            "language",
+        ):
             if reading.csl.get(key):
                 print(f"  {key + ':':<10} {reading.csl[key]}")
         print(f"  abstract:  {len(reading.abstract.split())} words")

@@ -145,8 +145,11 @@ class ConsoleFront:
         if found is None:
             word = text.split()[0] if text.split() else ""
             self.print_reply(
-                Reply(title="Unknown command", body=f"`{word}` is not a command. Try {prefix}help.",
-                      error=True)
+                Reply(
+                    title="Unknown command",
+                    body=f"`{word}` is not a command. Try {prefix}help.",
+                    error=True,
+                )
             )
             return
         spec, args = found
@@ -156,7 +159,9 @@ class ConsoleFront:
             reply = Reply(title=exc.title, body=exc.message, error=True)
         except Exception:
             log.exception("command failed: %s", line)
-            reply = Reply(title="Sorry", body="Something went wrong; it has been logged.", error=True)
+            reply = Reply(
+                title="Sorry", body="Something went wrong; it has been logged.", error=True
+            )
         self.print_reply(reply)
 
 

@@ -15,7 +15,11 @@ from bot.readings.models import Reading
 from bot.text import sentences
 
 THESIS_CUES = [
-    (r"\b(this|the present|our) (article|paper|study|essay|chapter|book) (argues|contends|claims|shows|demonstrates|proposes|suggests)", 10),
+    (
+        r"\b(this|the present|our) (article|paper|study|essay|chapter|book) "
+        r"(argues|contends|claims|shows|demonstrates|proposes|suggests)",
+        10,
+    ),
     (r"\b(we|i) (argue|contend|claim|propose|show|demonstrate|find|suggest)\b", 9),
     (r"\bargues? that\b", 7),
     (r"\b(this|the) (article|paper|study) (examines|explores|investigates|analy[sz]es|asks)", 5),
@@ -145,8 +149,11 @@ def summarize(reading: Reading, long: bool = False) -> Summary:
     points: list[KeyPoint] = []
     for heading, cues in POINT_CUES.items():
         ranked = sorted(
-            ((score, -i, i) for i, s in enumerate(pool) if i not in used
-             and (score := _cue_score(s, cues)) > 0),
+            (
+                (score, -i, i)
+                for i, s in enumerate(pool)
+                if i not in used and (score := _cue_score(s, cues)) > 0
+            ),
             reverse=True,
         )
         for _, _, i in ranked[:per_heading]:
@@ -158,7 +165,10 @@ def summarize(reading: Reading, long: bool = False) -> Summary:
         gist_limit = max(160, len(reading.abstract) // 3) if reading.abstract else 300
         gist = shorten(gist, gist_limit, _focus(gist, THESIS_CUES))
         points = [
-            KeyPoint(p.heading, shorten(p.quote, SHORT_POINT_CHARS, _focus(p.quote, POINT_CUES[p.heading])))
+            KeyPoint(
+                p.heading,
+                shorten(p.quote, SHORT_POINT_CHARS, _focus(p.quote, POINT_CUES[p.heading])),
+            )
             for p in points
         ]
         budget = int(len(reading.abstract) * 0.8) if reading.abstract else 900

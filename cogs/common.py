@@ -42,7 +42,9 @@ def is_instructor(member: discord.abc.User, role_setting: str) -> bool:
     if member.guild_permissions.manage_guild or member.guild_permissions.administrator:
         return True
     wanted = role_setting.strip()
-    return any(str(role.id) == wanted or role.name.lower() == wanted.lower() for role in member.roles)
+    return any(
+        str(role.id) == wanted or role.name.lower() == wanted.lower() for role in member.roles
+    )
 
 
 def actor_from_ctx(ctx: commands.Context) -> Actor:
@@ -88,8 +90,10 @@ def build_embeds(reply: Reply) -> list[discord.Embed]:
     title = truncate(reply.title, EMBED_TITLE_MAX) if reply.title else None
     footer = truncate(reply.footer, 2048) if reply.footer else ""
     pages = _split_text(reply.body, EMBED_DESCRIPTION_MAX - 100) if reply.body else [""]
-    embeds = [discord.Embed(title=title if i == 0 else None, description=page or None, colour=colour)
-              for i, page in enumerate(pages)]
+    embeds = [
+        discord.Embed(title=title if i == 0 else None, description=page or None, colour=colour)
+        for i, page in enumerate(pages)
+    ]
     if reply.url and embeds:
         embeds[0].url = reply.url
     current = embeds[-1]

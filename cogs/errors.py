@@ -41,7 +41,9 @@ def usage(ctx: commands.Context) -> str:
     """``!cmd <params>`` for the command that failed."""
     if ctx.command is None:
         return ""
-    return f"`{ctx.clean_prefix}{ctx.command.qualified_name} {ctx.command.signature}`".replace(" `", "`")
+    return f"`{ctx.clean_prefix}{ctx.command.qualified_name} {ctx.command.signature}`".replace(
+        " `", "`"
+    )
 
 
 def reply_for(ctx: commands.Context, error: Exception) -> Reply | None:
@@ -60,7 +62,9 @@ def reply_for(ctx: commands.Context, error: Exception) -> Reply | None:
     if isinstance(error, commands.UserInputError):
         return error_reply(f"{error}\nUsage: {usage(ctx)}", "Check the command")
     if isinstance(error, discord.Forbidden):
-        return error_reply("I lack a permission for that here (send messages, embed links, attach files).")
+        return error_reply(
+            "I lack a permission for that here (send messages, embed links, attach files)."
+        )
     log.error("unexpected error in %s", ctx.command, exc_info=error)
     return error_reply("Something went wrong on my side; it has been logged. Please try again.")
 

@@ -9,14 +9,13 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
-
 from discord.ext import commands
 
 from bot.app import create_bot
-from bot.errors import UserFacingError
-from cogs.errors import unwrap
 from bot.config import Settings
+from bot.errors import UserFacingError
 from bot.services import Services
+from cogs.errors import unwrap
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

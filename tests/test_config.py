@@ -29,8 +29,11 @@ def test_environment_and_database_folder_created(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
-    [("TIMEZONE", "Nowhere/Land", "IANA"), ("LOG_LEVEL", "LOUD", "DEBUG"),
-     ("CATCHUP_GRACE_HOURS", "-1", "CATCHUP_GRACE_HOURS")],
+    [
+        ("TIMEZONE", "Nowhere/Land", "IANA"),
+        ("LOG_LEVEL", "LOUD", "DEBUG"),
+        ("CATCHUP_GRACE_HOURS", "-1", "CATCHUP_GRACE_HOURS"),
+    ],
 )
 def test_bad_value_names_the_variable(monkeypatch, name, value, expected):
     monkeypatch.setenv(name, value)

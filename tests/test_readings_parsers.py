@@ -29,7 +29,10 @@ def test_portal_page_fields():
     assert work.extra["citations"] == "13"
     assert work.extra["peer_reviewed"] == "yes"
     assert work.extra["Number of pages"] == "21"
-    assert work.subjects == ["Geography, Planning and Development", "Sociology and Political Science"]
+    assert work.subjects == [
+        "Geography, Planning and Development",
+        "Sociology and Political Science",
+    ]
     assert work.abstract.startswith("The reform era has been associated")
     assert work.abstract.endswith("autonomy and professionalism of NGOs.")
     assert "Dive into" not in work.abstract and "Cite this" not in work.abstract
@@ -175,8 +178,13 @@ def test_new_reading_added_as_pdf_alone(tmp_path):
 
 
 def test_lookup_is_fuzzy_ambiguous_or_suggests(tmp_path):
-    folder = _copy(tmp_path, SEED_PAGE, SEEDS / "kan-ku-2021-serving-the-people.ris",
-                   READINGS / "several.ris", READINGS / "one.bib")
+    folder = _copy(
+        tmp_path,
+        SEED_PAGE,
+        SEEDS / "kan-ku-2021-serving-the-people.ris",
+        READINGS / "several.ris",
+        READINGS / "one.bib",
+    )
     lib = load_library(folder)
     assert len(lib) == 4
     assert lib.find("KAN").id == "kan-ku-2021-serving-the-people"

@@ -23,8 +23,13 @@ BIB_TYPES = {
     "misc": "document",
     "online": "webpage",
 }
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 
 
 class BibtexParseError(ValueError):
@@ -107,7 +112,9 @@ def _work(path: Path, entry: bibtexparser.model.Entry) -> ParsedWork:
         csl["language"] = language_code(str(csl["language"]))
     if "pages" in fields:
         csl["page"] = re.sub(r"\s*-{1,3}\s*|–", "-", _clean(fields["pages"]))
-    keywords = [k.strip() for k in re.split(r"[;,]", _clean(fields.get("keywords", ""))) if k.strip()]
+    keywords = [
+        k.strip() for k in re.split(r"[;,]", _clean(fields.get("keywords", ""))) if k.strip()
+    ]
     return ParsedWork(
         kind="citation",
         source=path,

@@ -133,7 +133,13 @@ def load_library(seeds_dir: Path) -> Library:
             continue
         try:
             found, notes = parse_file(path)
-        except (PortalParseError, RisParseError, BibtexParseError, PdfParseError, SeedFileError) as exc:
+        except (
+            PortalParseError,
+            RisParseError,
+            BibtexParseError,
+            PdfParseError,
+            SeedFileError,
+        ) as exc:
             warnings.append(f"{path.name}: skipped: {exc}")
             failed.append(path)
             continue
@@ -193,8 +199,9 @@ def _plain_text(path: Path, text: str) -> ParsedWork:
     body = "\n".join(lines[1:])
     if len(body.split()) < 30:
         raise SeedFileError("not a portal page, and too short to be an article's text")
-    return ParsedWork(kind="pdf", source=path, csl={"title": lines[0], "type": "article-journal"},
-                      text=body)
+    return ParsedWork(
+        kind="pdf", source=path, csl={"title": lines[0], "type": "article-journal"}, text=body
+    )
 
 
 def merge(works: list[ParsedWork]) -> list[Reading]:

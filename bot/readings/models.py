@@ -25,9 +25,18 @@ def normalise_title(title: str) -> str:
 
 
 LANGUAGE_CODES = {
-    "english": "en", "chinese": "zh", "french": "fr", "german": "de", "spanish": "es",
-    "japanese": "ja", "korean": "ko", "portuguese": "pt", "italian": "it", "russian": "ru",
-    "dutch": "nl", "arabic": "ar",
+    "english": "en",
+    "chinese": "zh",
+    "french": "fr",
+    "german": "de",
+    "spanish": "es",
+    "japanese": "ja",
+    "korean": "ko",
+    "portuguese": "pt",
+    "italian": "it",
+    "russian": "ru",
+    "dutch": "nl",
+    "arabic": "ar",
 }
 
 
@@ -148,7 +157,7 @@ class Reading:
 
     @property
     def label(self) -> str:
-        """"Kan & Ku (2021)" — how the bot names a reading in replies."""
+        """How the bot names a reading in replies: ``Kan & Ku (2021)``."""
         return f"{self.authors_short} ({self.year or 'n.d.'})"
 
     @property

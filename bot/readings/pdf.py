@@ -44,7 +44,9 @@ def parse_pdf(path: Path) -> ParsedWork:
         csl["title"] = first[:200]
     author = str(meta.get("/Author") or "").strip()
     if author:
-        csl["author"] = [_name(a) for a in re.split(r";| and |, (?=[A-Z][a-z]+ [A-Z])", author) if a.strip()]
+        csl["author"] = [
+            _name(a) for a in re.split(r";| and |, (?=[A-Z][a-z]+ [A-Z])", author) if a.strip()
+        ]
     doi = DOI.search(text[:5000])
     if doi:
         csl["DOI"] = doi.group(1)

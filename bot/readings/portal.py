@@ -58,12 +58,22 @@ LIST_HEADINGS = {
     "fields of science": "subjects",
     "sustainable development goals": "subjects",
 }
-TAIL_MARKERS = ("dive into the research topics", "cite this", "access to document", "link to publication")
+TAIL_MARKERS = (
+    "dive into the research topics",
+    "cite this",
+    "access to document",
+    "link to publication",
+)
 OUTPUT_TYPE = re.compile(r"^Research output:\s*(?P<rest>.+)$", re.IGNORECASE)
 CITATIONS = re.compile(r"^(?P<n>[\d,]+)\s+Citations?\b(?:\s*\((?P<src>[^)]+)\))?", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[•·\-*]|\d+\.)\s+(?P<item>.+)$")
-MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 OUTPUT_TYPES = {
     "journal article": "article-journal",
     "conference": "paper-conference",
@@ -152,7 +162,9 @@ def parse_portal(path: Path, text: str) -> ParsedWork:
 def _output_type(rest: str, csl: dict[str, object], work: ParsedWork) -> None:
     lowered = rest.lower()
     work.extra["output_type"] = rest.strip()
-    work.extra["peer_reviewed"] = "yes" if "peer-review" in lowered or "peer review" in lowered else "no"
+    work.extra["peer_reviewed"] = (
+        "yes" if "peer-review" in lowered or "peer review" in lowered else "no"
+    )
     for marker, csl_type in OUTPUT_TYPES.items():
         if marker in lowered:
             csl["type"] = csl_type
