@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser import middlewares as mw
+from pylatexenc.latex2text import LatexNodes2Text
 
 from bot.readings.models import ParsedWork, bare_doi, language_code
 
@@ -45,13 +47,10 @@ def parse_bibtex(path: Path, text: str) -> tuple[list[ParsedWork], list[str]]:
 
     A file with no entry at all raises :class:`BibtexParseError`.
     """
+    # LaTeX decoding is by far the slowest step, so it runs only on values that hold LaTeX
+    # (see ``_clean``) rather than through bibtexparser's middleware on every field.
     library = bibtexparser.parse_string(
-        text,
-        append_middleware=[
-            mw.LatexDecodingMiddleware(),
-            mw.SeparateCoAuthors(),
-            mw.SplitNameParts(),
-        ],
+        text, append_middleware=[mw.SeparateCoAuthors(), mw.SplitNameParts()]
     )
     warnings = []
     for block in library.failed_blocks:
@@ -68,7 +67,16 @@ def parse_bibtex(path: Path, text: str) -> tuple[list[ParsedWork], list[str]]:
     return works, warnings
 
 
+@lru_cache(maxsize=1)
+def _latex() -> LatexNodes2Text:
+    return LatexNodes2Text()
+
+
 def _clean(value: object) -> str:
+    """A field's text: LaTeX accents and macros decoded, protective braces dropped."""
+    value = str(value)
+    if "\\" in value or "$" in value or "~" in value:
+        value = _latex().latex_to_text(value)
     return re.sub(r"\s+", " ", str(value).replace("{", "").replace("}", "")).strip()
 
 

@@ -6,11 +6,13 @@ rest still load: one bad export must not take the week's reading away from the c
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from bot.errors import AmbiguousReading, UnknownReading
@@ -40,7 +42,15 @@ class Library:
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.readings}
-        self._haystack = [_search_text(r) for r in self.readings]
+        # A word index over ids, titles, authors and years: each query word is matched to the
+        # vocabulary once (exactly, by prefix, or fuzzily for typos), so a lookup costs about
+        # the same with 5 readings or 500.
+        postings: dict[str, list[int]] = {}
+        for i, reading in enumerate(self.readings):
+            for word in set(_words(_search_text(reading))):
+                postings.setdefault(word, []).append(i)
+        self._postings = {w: np.array(ix, dtype=np.intp) for w, ix in postings.items()}
+        self._vocab = sorted(self._postings)
 
     def __iter__(self) -> Iterator[Reading]:
         return iter(self.readings)
@@ -87,22 +97,46 @@ class Library:
         )
         raise UnknownReading(f"No reading matches “{query}”.{hint}", title="Unknown reading")
 
+    def _vocabulary_matches(self, word: str) -> list[tuple[str, float]]:
+        """Index words matching one query word: exact 100, prefix 90, typo by edit ratio.
+
+        The typo search runs only for words the index does not know, which keeps lookups of
+        correctly spelled words cheap.
+        """
+        exact = word in self._postings
+        matches = {word: 100.0} if exact else {}
+        if len(word) >= 3:
+            start = bisect.bisect_left(self._vocab, word)
+            for vocab_word in self._vocab[start : start + 50]:
+                if not vocab_word.startswith(word):
+                    break
+                matches.setdefault(vocab_word, 90.0)
+        if len(word) >= 4 and not exact:
+            for vocab_word, score, _ in process.extract(
+                word, self._vocab, scorer=fuzz.ratio, score_cutoff=75, limit=None
+            ):
+                matches[vocab_word] = max(matches.get(vocab_word, 0.0), float(score))
+        return list(matches.items())
+
     def search(self, query: str, limit: int = 25) -> list[tuple[Reading, float]]:
         """Readings ranked by fuzzy match of ``query`` against id, title, authors and year."""
         if not query.strip():
             return [(r, 0.0) for r in self.readings[:limit]]
-        results = process.extract(
-            query, self._haystack, scorer=_score, processor=utils.default_process, limit=limit
-        )
-        return [(self.readings[index], score) for _, score, index in results]
+        words = list(dict.fromkeys(_words(query)))
+        scores = np.zeros(len(self.readings), dtype=np.float32)
+        for word in words:
+            best = np.zeros(len(self.readings), dtype=np.float32)
+            for match, score in self._vocabulary_matches(word):
+                hits = self._postings[match]
+                best[hits] = np.maximum(best[hits], score)
+            scores += best
+        scores /= max(1, len(words))
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [(self.readings[int(i)], float(scores[i])) for i in top]
 
 
-def _score(query: str, choice: str, **_: object) -> float:
-    """Words of the title or authors in any order score 100; longer queries tolerate typos."""
-    score = fuzz.token_set_ratio(query, choice)
-    if len(query) >= 6:
-        score = max(score, 0.95 * fuzz.partial_ratio(query, choice))
-    return score
+def _words(text: str) -> list[str]:
+    return utils.default_process(text).split()
 
 
 def _search_text(reading: Reading) -> str:
