@@ -71,7 +71,8 @@ def write_readings(folder: Path, count: int, seed: int = 7) -> Path:
                 f"Academic researchpeer-review\n\n{i % 50} Citations (Scopus)\n\n\n"
                 f"{abstract(rng)}\n\nOriginal languageEnglish\nPages (from-to)1-20\n"
                 f"JournalJournal of Tests\nVolume{i % 40}\nIssue number{i % 4 + 1}\n"
-                f"Publication statusPublished - Jan {year}\n\nKeywords\n\n  • {rng.choice(WORDS)}\n",
+                f"Publication statusPublished - Jan {year}\n\n"
+                f"Keywords\n\n  • {rng.choice(WORDS)}\n",
                 encoding="utf-8",
             )
         elif kind == 1:
@@ -85,7 +86,8 @@ def write_readings(folder: Path, count: int, seed: int = 7) -> Path:
             (folder / f"reading-{i:04d}.bib").write_text(
                 f"@article{{r{i},\n  author = {{{family}, Alex and Doe, Sam}},\n"
                 f"  title = {{{title}}},\n  journal = {{Journal of Tests}},\n"
-                f"  year = {{{year}}},\n  pages = {{1--20}},\n  abstract = {{{abstract(rng)}}}\n}}\n",
+                f"  year = {{{year}}},\n  pages = {{1--20}},\n"
+                f"  abstract = {{{abstract(rng)}}}\n}}\n",
                 encoding="utf-8",
             )
     return folder
