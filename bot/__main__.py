@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 from bot.config import Settings, load_settings
+from bot.coursedata import check_seed_data
 
 log = logging.getLogger("bot")
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -118,7 +119,7 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
 
 
 # Other seed files (glossary, prompt bank) add validators here: each returns warnings.
-SEED_CHECKS: list[Callable[[Settings], list[str]]] = []
+SEED_CHECKS: list[Callable[[Settings], list[str]]] = [check_seed_data]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,9 +12,13 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.coursedata import load_course_data
+from bot.glossary import Glossary
+from bot.prompts import PromptBank
 from bot.readings import Library, load_library
 from bot.storage import Database
 from bot.summarize import SummaryCache
+from bot.themes import ThemeEngine
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,12 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     summaries: SummaryCache = field(default_factory=SummaryCache)
     components: dict[str, Any] = field(default_factory=dict)
+    glossary: Glossary = field(default_factory=Glossary)
+    themes: ThemeEngine = field(default_factory=ThemeEngine)
+    prompt_bank: PromptBank = field(default_factory=PromptBank)
+    # Problems in seeds/glossary.toml and seeds/prompts.toml (file, line, field): printed by
+    # `seeds check`; start-up goes on without the broken entries.
+    data_warnings: list[str] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -38,6 +48,9 @@ class Services:
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
+        course = load_course_data(settings.seeds_dir, library)
+        services.glossary, services.themes = course.glossary, course.themes
+        services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
         await services._record_readings()
         return services
 

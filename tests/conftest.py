@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import discord
 import discord.ext.test as dpytest
 import pytest
 import pytest_asyncio
 from discord.ext import commands
+from discord.ext.test import backend
 
 from bot.app import create_bot
 from bot.config import Settings
@@ -61,12 +66,48 @@ async def _configured_bot(settings: Settings):
 
 
 @pytest_asyncio.fixture
-async def dpy_bot(settings: Settings):
+async def dpy_bot(settings: Settings, dpytest_compat: None):
     """A bot with every cog loaded, driven by dpytest; members "student" and "teacher"."""
     bot = await _configured_bot(settings)
     yield bot
     await dpytest.empty_queue()
     await bot.services.close()
+
+
+@pytest.fixture
+def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Work around two dpytest 0.7 gaps with discord.py 2.7, for every dpytest test.
+
+    * Reaction events are built without the ``type`` field discord.py 2.7 reads.
+    * The embeds of a message that has files are dropped: read them from ``payload_json``.
+
+    dpytest also writes each attachment to ``./dpytest_N.dat``; run from ``tmp_path`` so the
+    files land there and a test can read an attachment back (``attachment_bytes``).
+    """
+    monkeypatch.chdir(tmp_path)
+    original_reaction = discord.state.ConnectionState.parse_message_reaction_add
+
+    def parse_reaction(self, data):
+        data.setdefault("type", 0)
+        return original_reaction(self, data)
+
+    monkeypatch.setattr(discord.state.ConnectionState, "parse_message_reaction_add", parse_reaction)
+    original_send = backend.FakeHttp.send_message
+
+    async def send_message(self, channel_id, *, params):
+        channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841 (dpytest reads it)
+        if params.payload is None and params.multipart:
+            for part in params.multipart:
+                if part.get("name") == "payload_json":
+                    params = params._replace(payload=json.loads(part["value"]))
+        return await original_send(self, channel_id, params=params)
+
+    monkeypatch.setattr(backend.FakeHttp, "send_message", send_message)
+
+
+def attachment_bytes(attachment: discord.Attachment) -> bytes:
+    """The content dpytest stored for an attachment (a ``file://`` URL)."""
+    return Path(url2pathname(urlparse(attachment.url).path)).read_bytes()
 
 
 def member(bot: discord.Client, name: str) -> discord.Member:

@@ -1,0 +1,101 @@
+"""Time theme fingerprints: a 10,000-word full text must take <= 300 ms, computed once.
+
+Run: .venv/bin/python bench/bench_themes.py [runs]
+Each run builds a new 10,000-word article (so the cache never helps), made of sentences of
+common English words mixed with course terms, abbreviations and a thesis sentence; it prints
+the median and p99 of the first computation, of a cached lookup, and of the seed abstract.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from wordfreq import top_n_list
+
+from bot.glossary import load_glossary
+from bot.readings import Reading, load_library
+from bot.themes import ThemeEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+TERMS = [
+    "co-optation", "social organizations", "NGOs", "Party-building", "service delivery",
+    "legitimacy", "urban villages", "migrant communities", "volunteerism", "participation",
+    "grassroots governance", "territorial reach", "algorithmic management", "platform labour",
+    "street offices", "residents' committees", "welfare provision", "professionalism",
+]
+FILLERS = ["e.g.", "i.e.", "et al.", "cf.", "Dr.", "pp."]
+
+
+def article(seed: int, words: int = 10_000) -> str:
+    rng = random.Random(seed)
+    vocab = top_n_list("en", 8000)[100:]
+    sentences: list[str] = ["This article argues that co-optation reshapes NGO autonomy."]
+    count = 8
+    while count < words:
+        n = rng.randint(12, 32)
+        chosen = [rng.choice(vocab) for _ in range(n)]
+        if rng.random() < 0.5:
+            chosen.insert(rng.randrange(n), rng.choice(TERMS))
+        if rng.random() < 0.1:
+            chosen.insert(rng.randrange(n), rng.choice(FILLERS))
+        sentence = " ".join(chosen)
+        sentences.append(sentence[:1].upper() + sentence[1:] + ".")
+        count += len(sentence.split())
+        if rng.random() < 0.05:
+            sentences.append("\n\n")
+    return " ".join(sentences)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def report(name: str, values: list[float]) -> None:
+    ms = [v * 1000 for v in values]
+    print(f"{name:<38} median {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 99):7.1f} ms"
+          f"   (n={len(ms)})")
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    glossary = load_glossary(ROOT / "seeds" / "glossary.toml")
+    engine = ThemeEngine(glossary)
+    start = time.perf_counter()
+    engine.warm()
+    print(f"warm-up (lemma, POS and frequency tables, once per process): "
+          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    texts = [article(i) for i in range(runs + 2)]
+    print(f"article length: {len(texts[0].split())} words")
+    engine.fingerprint(Reading(id="w", csl={"title": "warm"}, text=texts[-1]))  # JIT caches
+    first, cached = [], []
+    for i, text in enumerate(texts[:runs]):
+        reading = Reading(id=f"bench-{i}", csl={"title": "Co-optation and NGO autonomy"},
+                          text=text, keywords=["co-optation", "NGO autonomy"])
+        t0 = time.perf_counter()
+        fp = engine.fingerprint(reading)
+        first.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        engine.fingerprint(reading)
+        cached.append(time.perf_counter() - t0)
+        assert 6 <= len(fp.themes) <= 10
+    report("10,000-word full text, first time", first)
+    report("10,000-word full text, cached", cached)
+    seed = load_library(ROOT / "seeds").readings[0]
+    abstract = []
+    for i in range(runs):
+        fresh = Reading(id=f"seed-{i}", csl=seed.csl, abstract=seed.abstract + " " * i)
+        t0 = time.perf_counter()
+        engine.fingerprint(fresh)
+        abstract.append(time.perf_counter() - t0)
+    report("seed abstract (~200 words), first time", abstract)
+    budget = statistics.median(first) * 1000
+    print("budget 300 ms:", "OK" if budget <= 300 else "OVER")
+
+
+if __name__ == "__main__":
+    main()

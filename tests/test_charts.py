@@ -1,0 +1,21 @@
+"""Charts drawn from user text (theme names, display names) must never fail to render."""
+
+import pytest
+
+from bot.charts import bar_chart_png
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["$5 and $10", "$x^2$", "a_b $$", r"\frac{1}{2}", "@everyone", "名前", "x" * 200],
+)
+def test_labels_from_users_render_as_png(label):
+    png = bar_chart_png([label, "plain"], [3, 1], f"Participation {label}", xlabel=label)
+    assert png.startswith(PNG)
+
+
+def test_mismatched_lengths_are_a_programming_error():
+    with pytest.raises(ValueError, match="same length"):
+        bar_chart_png(["a", "b"], [1], "t")
