@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.citations import CitationEngine
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.coursedata import load_course_data
@@ -32,6 +33,7 @@ class Services:
     library: Library
     clock: Clock = field(default_factory=SystemClock)
     summaries: SummaryCache = field(default_factory=SummaryCache)
+    citations: CitationEngine = field(default_factory=CitationEngine)
     components: dict[str, Any] = field(default_factory=dict)
     glossary: Glossary = field(default_factory=Glossary)
     themes: ThemeEngine = field(default_factory=ThemeEngine)
@@ -51,6 +53,9 @@ class Services:
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
+        # Citations render in the background (pandoc, one process per style); close() cancels.
+        services.citations.start(library.readings)
+        services.components["citations"] = services.citations
         await services._record_readings()
         return services
 

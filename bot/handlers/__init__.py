@@ -4,6 +4,7 @@ from importlib import import_module
 
 HANDLER_MODULES = [
     "bot.handlers.readings",
+    "bot.handlers.cite",
     "bot.handlers.themes",
 ]
 
