@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot.config import Settings, load_settings
 from bot.coursedata import check_seed_data
+from bot.data_commands import add_data_commands
 
 log = logging.getLogger("bot")
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     seeds_sub = seeds.add_subparsers(dest="seeds_command", required=True)
     check = seeds_sub.add_parser("check", help="parse seeds/ and print every reading and warning")
     check.set_defaults(func=cmd_seeds_check)
+    add_data_commands(sub)  # export responses, db backup
     return parser
 
 

@@ -189,3 +189,11 @@ async def run_console(settings: Settings, *, user: str, instructor: bool) -> int
 
 def attach_console_background(front: ConsoleFront) -> None:
     """Hook for background services that post into the console (the scheduler)."""
+
+    async def start_scheduler(front: ConsoleFront) -> None:
+        from bot.posting import ConsolePoster
+
+        front.services.scheduler.attach(ConsolePoster(front.print_reply))
+        await front.services.scheduler.start()
+
+    front.background.append(start_scheduler)

@@ -17,7 +17,10 @@ from bot.coursedata import load_course_data
 from bot.glossary import Glossary
 from bot.prompts import PromptBank
 from bot.readings import Library, load_library
+from bot.responses import ResponseLog
+from bot.scheduler import Scheduler
 from bot.storage import Database
+from bot.storage.plans import PlanStore
 from bot.summarize import SummaryCache
 from bot.themes import ThemeEngine
 
@@ -41,6 +44,8 @@ class Services:
     # Problems in seeds/glossary.toml and seeds/prompts.toml (file, line, field): printed by
     # `seeds check`; start-up goes on without the broken entries.
     data_warnings: list[str] = field(default_factory=list)
+    responses: ResponseLog = field(init=False)
+    scheduler: Scheduler = field(init=False)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -53,9 +58,14 @@ class Services:
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
+        services.responses = ResponseLog(db, services.clock)
+        services.components["responses"] = services.responses  # close() flushes its queue
         # Citations render in the background (pandoc, one process per style); close() cancels.
         services.citations.start(library.readings)
         services.components["citations"] = services.citations
+        # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
+        services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
+        services.components["scheduler"] = services.scheduler
         await services._record_readings()
         return services
 

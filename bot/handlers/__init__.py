@@ -3,7 +3,10 @@
 from importlib import import_module
 
 HANDLER_MODULES = [
+    "bot.handlers.prompts",
     "bot.handlers.readings",
+    "bot.handlers.responses",
+    "bot.handlers.privacy",
     "bot.handlers.cite",
     "bot.handlers.themes",
 ]

@@ -1,0 +1,141 @@
+"""Scheduler speed with 10,000 pending plans: start-up, idle CPU, posting latency (fake Discord).
+
+Run: .venv/bin/python bench/bench_scheduler.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.posting import PostResult
+from bot.scheduling import to_utc_iso
+from bot.services import Services
+
+PLANS = 10_000
+IDLE_SECONDS = 3.0
+
+
+class TimingPoster:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.due: dict[int, datetime] = {}
+
+    async def post(self, request):
+        now = datetime.now(UTC)
+        self.latencies.append((now - self.due[request.occurrence_id]).total_seconds())
+        return PostResult(request.post_id, None)
+
+    async def find_existing(self, channel_id, marker, since):
+        return None
+
+    async def notify(self, target, reply):
+        pass
+
+    async def check_channel(self, guild_id, channel_id):
+        pass
+
+
+async def seed(svc: Services, far: datetime) -> None:
+    rows = [
+        (
+            1,
+            100,
+            7,
+            100,
+            f"Question {i}?",
+            to_utc_iso(far + timedelta(minutes=i)),
+            "UTC",
+            to_utc_iso(far),
+        )
+        for i in range(PLANS)
+    ]
+    async with svc.db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO plans (guild_id, channel_id, created_by, notify_channel_id, text, "
+            "dtstart, tz, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        await conn.execute(
+            "INSERT INTO occurrences (plan_id, seq, due_at) SELECT id, 1, dtstart FROM plans"
+        )
+
+
+async def burst(svc, poster, ids, per_second):
+    base = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    async with svc.db.write() as conn:
+        for n, occ_id in enumerate(ids):
+            due = base + timedelta(seconds=n // per_second)
+            poster.due[occ_id] = due
+            await conn.execute(
+                "UPDATE occurrences SET due_at = ? WHERE id = ?", (to_utc_iso(due), occ_id)
+            )
+    svc.scheduler.wake()
+    await asyncio.sleep(2 + len(ids) / per_second)
+    await svc.scheduler.settle()
+
+
+def report(label, poster, expected):
+    lat = sorted(poster.latencies)
+    print(f"{label}: posted {len(lat)} of {expected}")
+    print(
+        f"  latency after due time: p50 {statistics.median(lat) * 1000:.1f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
+    )
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            seeds_dir=Path("seeds"),
+            database_path=Path(tmp) / "bench.db",
+            max_active_plans_per_guild=100_000,
+        )
+        svc = await Services.open(settings)
+        await seed(svc, datetime.now(UTC) + timedelta(days=2))
+        await svc.close()
+
+        t0 = time.perf_counter()
+        svc = await Services.open(settings)
+        t_open = time.perf_counter() - t0
+        poster = TimingPoster()
+        svc.scheduler.attach(poster)
+        t1 = time.perf_counter()
+        await svc.scheduler.start()
+        await svc.scheduler.settle()
+        t_start = time.perf_counter() - t1
+        print(f"pending plans: {PLANS}")
+        print(f"Services.open (db + library): {t_open * 1000:.0f} ms")
+        print(f"scheduler start to first sleep (reconcile + next-due): {t_start * 1000:.1f} ms")
+
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(IDLE_SECONDS)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        print(f"idle CPU over {wall:.1f} s: {cpu * 1000:.1f} ms ({100 * cpu / wall:.2f} %)")
+
+        # Realistic peak: Discord's global limit is 50 requests/s, so 50 prompts due per
+        # second for 20 s (1,000 occurrences, on whole seconds) is the most a bot can post.
+        ids = [r[0] for r in await svc.db.fetchall("SELECT id FROM occurrences ORDER BY id")]
+        await burst(svc, poster, ids[:1000], per_second=50)
+        report("at 50 due/s (Discord's global rate)", poster, 1000)
+        # Stress: 2,000 due in the same second; how fast does the backlog drain?
+        poster.latencies.clear()
+        t = time.perf_counter()
+        await burst(svc, poster, ids[1000:3000], per_second=2000)
+        drain = poster.latencies[-1]
+        report("2,000 due in one second (stress)", poster, 2000)
+        run_s = time.perf_counter() - t
+        print(f"  stress throughput: {2000 / drain:.0f} occurrences/s ({run_s:.1f} s run)")
+        t2 = time.perf_counter()
+        await svc.close()
+        print(f"shutdown: {(time.perf_counter() - t2) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
