@@ -22,10 +22,24 @@ from bot.themes import ThemeEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMS = [
-    "co-optation", "social organizations", "NGOs", "Party-building", "service delivery",
-    "legitimacy", "urban villages", "migrant communities", "volunteerism", "participation",
-    "grassroots governance", "territorial reach", "algorithmic management", "platform labour",
-    "street offices", "residents' committees", "welfare provision", "professionalism",
+    "co-optation",
+    "social organizations",
+    "NGOs",
+    "Party-building",
+    "service delivery",
+    "legitimacy",
+    "urban villages",
+    "migrant communities",
+    "volunteerism",
+    "participation",
+    "grassroots governance",
+    "territorial reach",
+    "algorithmic management",
+    "platform labour",
+    "street offices",
+    "residents' committees",
+    "welfare provision",
+    "professionalism",
 ]
 FILLERS = ["e.g.", "i.e.", "et al.", "cf.", "Dr.", "pp."]
 
@@ -57,8 +71,10 @@ def percentile(values: list[float], p: float) -> float:
 
 def report(name: str, values: list[float]) -> None:
     ms = [v * 1000 for v in values]
-    print(f"{name:<38} median {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 99):7.1f} ms"
-          f"   (n={len(ms)})")
+    print(
+        f"{name:<38} median {statistics.median(ms):7.1f} ms   p99 {percentile(ms, 99):7.1f} ms"
+        f"   (n={len(ms)})"
+    )
 
 
 def main() -> None:
@@ -67,15 +83,21 @@ def main() -> None:
     engine = ThemeEngine(glossary)
     start = time.perf_counter()
     engine.warm()
-    print(f"warm-up (lemma, POS and frequency tables, once per process): "
-          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    print(
+        f"warm-up (lemma, POS and frequency tables, once per process): "
+        f"{(time.perf_counter() - start) * 1000:.0f} ms"
+    )
     texts = [article(i) for i in range(runs + 2)]
     print(f"article length: {len(texts[0].split())} words")
     engine.fingerprint(Reading(id="w", csl={"title": "warm"}, text=texts[-1]))  # JIT caches
     first, cached = [], []
     for i, text in enumerate(texts[:runs]):
-        reading = Reading(id=f"bench-{i}", csl={"title": "Co-optation and NGO autonomy"},
-                          text=text, keywords=["co-optation", "NGO autonomy"])
+        reading = Reading(
+            id=f"bench-{i}",
+            csl={"title": "Co-optation and NGO autonomy"},
+            text=text,
+            keywords=["co-optation", "NGO autonomy"],
+        )
         t0 = time.perf_counter()
         fp = engine.fingerprint(reading)
         first.append(time.perf_counter() - t0)

@@ -81,12 +81,15 @@ def resolve(line: str) -> tuple[CommandSpec, str] | None:
 
 def check_allowed(spec: CommandSpec, actor: Actor) -> None:
     """The one permission check: instructor commands need the role and a server."""
-    if spec.guild_only and actor.guild_id is None:
-        raise NotInstructor(f"`{spec.path}` works in a server channel, not in direct messages.")
-    if spec.instructor and not actor.is_instructor:
-        raise NotInstructor(
-            f"`{spec.path}` is for instructors (the instructor role or Manage Server)."
-        )
+    require(spec.path, actor, instructor=spec.instructor, guild_only=spec.guild_only)
+
+
+def require(path: str, actor: Actor, *, instructor: bool, guild_only: bool) -> None:
+    """Raise NotInstructor unless ``actor`` may run ``path`` (also used by Discord-only chores)."""
+    if (guild_only or instructor) and actor.guild_id is None:
+        raise NotInstructor(f"`{path}` works in a server channel, not in direct messages.")
+    if instructor and not actor.is_instructor:
+        raise NotInstructor(f"`{path}` is for instructors (the instructor role or Manage Server).")
 
 
 async def dispatch(services: Services, actor: Actor, path: str, args: str = "") -> Reply:

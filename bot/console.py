@@ -36,13 +36,29 @@ def console_user_id(name: str) -> int:
     return zlib.crc32(name.strip().lower().encode("utf-8")) + 1000
 
 
+def relative_time(when: datetime, now: datetime) -> str:
+    """Discord's ``<t:…:R>`` in words ("in 3 days", "2 hours ago"), as a client shows it."""
+    seconds = (when - now).total_seconds()
+    span = abs(seconds)
+    units = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600))
+    unit, size = next(((u, n) for u, n in units if span >= n), ("minute", 60))
+    if span < 60:
+        unit, size = "second", 1
+    count = round(span / size)
+    words = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"in {words}" if seconds >= 0 else f"{words} ago"
+
+
 def render_text(reply: Reply, settings: Settings | None = None) -> str:
     """A Reply as plain text: title, body, fields, footer, attachment names."""
     tz = settings.tz if settings else UTC
+    now = datetime.now(UTC)
 
     def times(text: str) -> str:
         def one(m: re.Match[str]) -> str:
             when = datetime.fromtimestamp(int(m.group(1)), tz=UTC).astimezone(tz)
+            if m.group(2) == "R":
+                return relative_time(when, now)
             return when.strftime("%a %d %b %Y %H:%M %Z")
 
         return DISCORD_TIMESTAMP.sub(one, text)

@@ -91,8 +91,11 @@ def generate(reading: Reading, themes: list[Theme]) -> list[BankPrompt]:
         if pid in used:
             continue
         used.add(pid)
-        values = {"theme": theme.label.lower() if theme.concept is None else theme.label,
-                  "label": reading.label, "title": reading.short_title}
+        values = {
+            "theme": theme.label.lower() if theme.concept is None else theme.label,
+            "label": reading.label,
+            "title": reading.short_title,
+        }
         evidence = theme.sentence if theme.sentence != normalise_space(reading.title) else ""
         prompts.append(
             BankPrompt(

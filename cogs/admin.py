@@ -5,8 +5,9 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
+from bot.commands import require
 from bot.errors import NotInstructor
-from cogs.common import NO_PINGS, is_instructor
+from cogs.common import NO_PINGS, RefusedCheck, actor_from_ctx
 
 
 class Admin(commands.Cog):
@@ -17,8 +18,12 @@ class Admin(commands.Cog):
 
     async def cog_check(self, ctx: commands.Context) -> bool:
         """Instructors only, in a server (the same rule as the core's instructor commands)."""
-        if ctx.guild is None or not is_instructor(ctx.author, self.bot.settings.instructor_role):
-            raise NotInstructor("`sync` is for instructors (the instructor role or Manage Server).")
+        try:
+            require("sync", actor_from_ctx(ctx), instructor=True, guild_only=True)
+        except NotInstructor as refused:
+            # A plain exception from a check escapes discord.py's error dispatch (it is only
+            # logged, and the user hears nothing); a CheckFailure reaches the one handler.
+            raise RefusedCheck(refused) from refused
         return True
 
     @commands.command(name="sync")

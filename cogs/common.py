@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands import Actor, dispatch
+from bot.errors import NotInstructor
 from bot.replies import (
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_NAME_MAX,
@@ -33,6 +34,14 @@ COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
 NO_PINGS = discord.AllowedMentions.none()
 MAX_PAGES = 8
+
+
+class RefusedCheck(commands.CheckFailure):
+    """A core refusal raised from a discord.py check; ``original`` carries its message."""
+
+    def __init__(self, original: NotInstructor) -> None:
+        super().__init__(original.message)
+        self.original = original
 
 
 def is_instructor(member: discord.abc.User, role_setting: str) -> bool:

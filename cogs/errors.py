@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.replies import Reply, error_reply
-from cogs.common import send_reply
+from cogs.common import RefusedCheck, send_reply
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ def unwrap(error: Exception) -> Exception:
         commands.CommandInvokeError
         | commands.HybridCommandError
         | app_commands.CommandInvokeError
-        | commands.ConversionError,
+        | commands.ConversionError
+        | RefusedCheck,
     ):
         inner = getattr(error, "original", None)
         if inner is None:

@@ -12,10 +12,20 @@ REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 STUDENT = Actor(user_id=1, name="student", guild_id=10, channel_id=20)
 
 ISSUE_CONCEPTS = [
-    "co-optation", "ngo-autonomy", "ngo-professionalism", "party-building",
-    "social-organizations", "grassroots-governance", "service-delivery", "legitimacy",
-    "mobilisation", "participation-volunteerism", "urban-villages", "migrant-communities",
-    "territorial-reach", "paternalistic-redistribution",
+    "co-optation",
+    "ngo-autonomy",
+    "ngo-professionalism",
+    "party-building",
+    "social-organizations",
+    "grassroots-governance",
+    "service-delivery",
+    "legitimacy",
+    "mobilisation",
+    "participation-volunteerism",
+    "urban-villages",
+    "migrant-communities",
+    "territorial-reach",
+    "paternalistic-redistribution",
 ]
 
 
@@ -42,7 +52,7 @@ def test_lookup_by_key_name_or_word_form():
     assert glossary.suggest("klingon") == []
 
 
-BROKEN = '''background = ["China"]
+BROKEN = """background = ["China"]
 
 [[concept]]
 key = "good-one"
@@ -60,7 +70,7 @@ definition = "One. Two."
 key = "no-definition"
 name = "Missing"
 forms = ["missing"]
-'''
+"""
 
 
 def test_bad_entries_are_named_by_file_line_and_field(tmp_path):
@@ -69,8 +79,9 @@ def test_bad_entries_are_named_by_file_line_and_field(tmp_path):
     glossary = load_glossary(path)
     assert [c.key for c in glossary] == ["good-one"]
     assert any(f"{path}, line 10 (concept 'Bad Key'), field 'key'" in w for w in glossary.warnings)
-    assert any("line 15 (concept 'no-definition'), field 'definition'" in w
-               for w in glossary.warnings)
+    assert any(
+        "line 15 (concept 'no-definition'), field 'definition'" in w for w in glossary.warnings
+    )
 
 
 def test_a_toml_syntax_error_names_the_line(tmp_path):

@@ -44,3 +44,16 @@ def test_console_text_has_title_body_fields_quotes_and_local_times(settings):
     assert "Thu 01 Jan 2026 10:00 GMT" in text  # settings fixture: Europe/London
     assert "## When" in text
     assert "[attached: x.csv, 4 bytes]" in text
+
+
+def test_console_shows_relative_timestamps_in_words():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.console import relative_time
+
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert relative_time(now + timedelta(days=3, hours=1), now) == "in 3 days"
+    assert relative_time(now - timedelta(hours=2), now) == "2 hours ago"
+    assert relative_time(now + timedelta(seconds=1), now) == "in 1 second"
+    soon = int((datetime.now(UTC) + timedelta(hours=5, minutes=1)).timestamp())
+    assert render_text(Reply(body=f"closes <t:{soon}:R>")) == "closes in 5 hours"

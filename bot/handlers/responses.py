@@ -107,7 +107,7 @@ def parse_prompt_arg(args: str) -> int | None:
 @command(
     "responses",
     usage="!responses [prompt-id]",
-    help="Response counts per prompt and every response as a CSV file (instructors).",
+    help="Response counts per prompt and every response as a CSV file.",
     instructor=True,
 )
 async def responses(services: Services, actor: Actor, args: str) -> Reply:
@@ -141,7 +141,7 @@ async def responses(services: Services, actor: Actor, args: str) -> Reply:
 @command(
     "participation",
     usage="!participation [since]",
-    help="Responses and words per student, as text and a chart (instructors).",
+    help="Responses and words per student, as text and a chart.",
     instructor=True,
 )
 async def participation(services: Services, actor: Actor, args: str) -> Reply:

@@ -47,11 +47,15 @@ async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
 
 def theme_field_value(theme: Theme) -> str:
     """A theme as shown in a reply: the weight bar, then the evidence as a block quote."""
-    source = " *(title)*" if theme.evidence == theme.sentence and theme.in_title and (
-        theme.mentions == 1
-    ) else ""
-    return truncate(f"`{theme.bar}`{source}\n{quote(truncate(theme.evidence, QUOTE_MAX))}",
-                    EMBED_FIELD_VALUE_MAX)
+    source = (
+        " *(title)*"
+        if theme.evidence == theme.sentence and theme.in_title and (theme.mentions == 1)
+        else ""
+    )
+    return truncate(
+        f"`{theme.bar}`{source}\n{quote(truncate(theme.evidence, QUOTE_MAX))}",
+        EMBED_FIELD_VALUE_MAX,
+    )
 
 
 def _theme_reply(reading: Reading, fingerprint: Fingerprint) -> Reply:
@@ -96,8 +100,10 @@ async def _concept_reply(services: Services, concept: Concept) -> Reply:
             absent.append(reading.id)
             continue
         if shown < MAX_CONCEPT_READINGS:
-            reply.add_field(truncate(f"In {reading.label}: {reading.short_title}", 256),
-                            theme_field_value(theme))
+            reply.add_field(
+                truncate(f"In {reading.label}: {reading.short_title}", 256),
+                theme_field_value(theme),
+            )
             shown += 1
     if shown == 0:
         reply.add_field("In the readings", "No reading in the library uses this concept yet.")
@@ -119,8 +125,11 @@ async def _compare_reply(services: Services, first: Reading, second: Reading) ->
         if not fp.themes:
             raise BadArgument(f"{reading.label} has no abstract or text yet, so no themes.")
     shared = [t for t in a.themes if b.find(t.key) is not None]
-    shared += [t for t in b.themes if a.find(t.key) is not None and t not in shared
-               and all(s.key != t.key for s in shared)]
+    shared += [
+        t
+        for t in b.themes
+        if a.find(t.key) is not None and t not in shared and all(s.key != t.key for s in shared)
+    ]
     shared_keys = {t.key for t in shared}
     only_a = [t for t in a.themes if t.key not in shared_keys]
     only_b = [t for t in b.themes if t.key not in shared_keys]
@@ -151,7 +160,7 @@ def _resolve_pair(services: Services, text: str) -> tuple[Reading, Reading]:
     for sep in (" vs ", " vs. ", " and ", ",", "|", ";"):
         if sep in text.lower():
             index = text.lower().index(sep)
-            left, right = text[:index], text[index + len(sep):]
+            left, right = text[:index], text[index + len(sep) :]
             if left.strip() and right.strip():
                 return services.library.find(left), services.library.find(right)
     words = text.split()
@@ -161,8 +170,10 @@ def _resolve_pair(services: Services, text: str) -> tuple[Reading, Reading]:
         return services.library.find(words[0]), services.library.find(words[1])
     for cut in range(1, len(words)):
         try:
-            return (services.library.find(" ".join(words[:cut])),
-                    services.library.find(" ".join(words[cut:])))
+            return (
+                services.library.find(" ".join(words[:cut])),
+                services.library.find(" ".join(words[cut:])),
+            )
         except (UnknownReading, AmbiguousReading):
             continue
     raise BadArgument(
@@ -175,8 +186,10 @@ def _unknown(services: Services, query: str) -> UnknownReading:
     readings = [r for r, score in services.library.search(query, limit=3) if score >= 45]
     concepts = services.glossary.suggest(query)
     hints = [f"`{r.id}` ({r.label})" for r in readings] + [f"`{c.key}` (concept)" for c in concepts]
-    hint = " Did you mean: " + ", ".join(hints) + "?" if hints else (
-        " See !readings for reading ids, and the glossary concepts with `!themes <concept>`."
+    hint = (
+        " Did you mean: " + ", ".join(hints) + "?"
+        if hints
+        else (" See !readings for reading ids, and the glossary concepts with `!themes <concept>`.")
     )
     return UnknownReading(f"No reading or concept matches “{query}”.{hint}", title="Not found")
 

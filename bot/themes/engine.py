@@ -84,9 +84,7 @@ class _Found:
     keys: tuple[str, ...] = ()
 
 
-def _match_form(
-    tokens: list[Token], content: list[int], keys: tuple[str, ...]
-) -> list[list[int]]:
+def _match_form(tokens: list[Token], content: list[int], keys: tuple[str, ...]) -> list[list[int]]:
     """Occurrences of a form's keys among content tokens, in any order, close together."""
     wanted = set(keys)
     window = len(keys) + (WINDOW_SLACK if len(keys) > 1 else 0)
