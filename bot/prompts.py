@@ -55,26 +55,28 @@ class PromptEntry(BaseModel):
     evidence: str = Field(default="", max_length=1000)
 
 
-# (question, follow-up) templates for generated prompts; {theme}, {label} and {title} are filled.
+# (question, follow-up) templates for generated prompts; {theme} and {title} are filled.
+# The theme is always quoted, so any phrase reads correctly whatever its number or article
+# ("“couriers”", "“gig economy”"), and no template names the authors, who may be unknown.
 TEMPLATES: tuple[tuple[str, str], ...] = (
     (
-        "What does {label} mean by “{theme}”, and why does the argument of *{title}* need it?",
-        "Find a second passage where {theme} matters. Is it the same idea there?",
+        "What does “{theme}” mean in *{title}*, and why does the argument need it?",
+        "Find a second passage where “{theme}” matters. Is it the same idea there?",
     ),
     (
-        "How does {theme} connect to the reading's main claim? Put the link in your own words.",
+        "How does “{theme}” connect to the reading's main claim? Put the link in your own words.",
         "What evidence in the reading supports that link, and what would weaken it?",
     ),
     (
-        "Who gains and who loses from {theme}, as {label} describe it?",
+        "Who gains and who loses from “{theme}”, as the reading describes it?",
         "Would the answer differ in a setting you know from another reading or from experience?",
     ),
     (
-        "Is {theme} a cause, a consequence or a condition in this reading's argument?",
+        "Is “{theme}” a cause, a consequence or a condition in this reading's argument?",
         "Point to the sentence that decides it for you, and say why.",
     ),
     (
-        "How would the argument change if {theme} were left out?",
+        "How would the argument change if “{theme}” were left out?",
         "Which other theme of the reading would then have to carry more weight?",
     ),
 )
@@ -93,7 +95,6 @@ def generate(reading: Reading, themes: list[Theme]) -> list[BankPrompt]:
         used.add(pid)
         values = {
             "theme": theme.label.lower() if theme.concept is None else theme.label,
-            "label": reading.label,
             "title": reading.short_title,
         }
         evidence = theme.sentence if theme.sentence != normalise_space(reading.title) else ""

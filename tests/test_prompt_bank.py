@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -71,6 +72,10 @@ def test_readings_without_prompts_get_generated_ones():
         assert p.evidence == "" or is_verbatim(p.evidence, reading)
     assert "algorithmic management" in prompts[0].question.lower()
     assert bank.all() == prompts
+    assert not reading.authors  # so no prompt may name them ("Unknown author … describe")
+    for p in prompts:
+        assert "unknown" not in (p.question + p.follow_up).lower()
+        assert re.search(r"“[^”]+”", p.question), p.question  # the theme, quoted
 
 
 BAD_PROMPTS = f'''[[prompt]]
@@ -132,3 +137,4 @@ async def test_generated_prompts_listed_for_a_new_reading(seeds_dir, settings):
         assert "-auto`" in reply.body and "generated" in reply.footer
     finally:
         await services.close()
+
