@@ -4,14 +4,20 @@ Run: .venv/bin/python bench/bench_themes.py [runs]
 Each run builds a new 10,000-word article (so the cache never helps), made of sentences of
 common English words mixed with course terms, abbreviations and a thesis sentence; it prints
 the median and p99 of the first computation, of a cached lookup, and of the seed abstract.
+
+Baseline, in the same run on the same texts: the cheapest honest keyword pass — a Counter of
+the lower-cased words (``re.findall``). The ratio says what lemmas, n-grams, ranking and
+verbatim evidence cost on top of counting words.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from wordfreq import top_n_list
@@ -105,8 +111,18 @@ def main() -> None:
         engine.fingerprint(reading)
         cached.append(time.perf_counter() - t0)
         assert 6 <= len(fp.themes) <= 10
+    baseline = []
+    for text in texts[:runs]:
+        t0 = time.perf_counter()
+        Counter(re.findall(r"\w+", text.lower())).most_common(10)
+        baseline.append(time.perf_counter() - t0)
     report("10,000-word full text, first time", first)
     report("10,000-word full text, cached", cached)
+    report("baseline: Counter of words", baseline)
+    print(
+        f"ratio first-time / baseline (medians): "
+        f"{statistics.median(first) / statistics.median(baseline):.1f}x"
+    )
     seed = load_library(ROOT / "seeds").readings[0]
     abstract = []
     for i in range(runs):
@@ -115,8 +131,8 @@ def main() -> None:
         engine.fingerprint(fresh)
         abstract.append(time.perf_counter() - t0)
     report("seed abstract (~200 words), first time", abstract)
-    budget = statistics.median(first) * 1000
-    print("budget 300 ms:", "OK" if budget <= 300 else "OVER")
+    worst = percentile(first, 99) * 1000
+    print("budget 300 ms (p99 of first time):", "OK" if worst <= 300 else "OVER")
 
 
 if __name__ == "__main__":
