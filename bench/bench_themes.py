@@ -96,8 +96,11 @@ def main() -> None:
     texts = [article(i) for i in range(runs + 2)]
     print(f"article length: {len(texts[0].split())} words")
     engine.fingerprint(Reading(id="w", csl={"title": "warm"}, text=texts[-1]))  # JIT caches
-    first, cached = [], []
+    first, cached, baseline = [], [], []
     for i, text in enumerate(texts[:runs]):
+        t0 = time.perf_counter()  # baseline on the same text, interleaved with the real thing
+        Counter(re.findall(r"\w+", text.lower())).most_common(10)
+        baseline.append(time.perf_counter() - t0)
         reading = Reading(
             id=f"bench-{i}",
             csl={"title": "Co-optation and NGO autonomy"},
@@ -111,11 +114,6 @@ def main() -> None:
         engine.fingerprint(reading)
         cached.append(time.perf_counter() - t0)
         assert 6 <= len(fp.themes) <= 10
-    baseline = []
-    for text in texts[:runs]:
-        t0 = time.perf_counter()
-        Counter(re.findall(r"\w+", text.lower())).most_common(10)
-        baseline.append(time.perf_counter() - t0)
     report("10,000-word full text, first time", first)
     report("10,000-word full text, cached", cached)
     report("baseline: Counter of words", baseline)
@@ -131,6 +129,8 @@ def main() -> None:
         engine.fingerprint(fresh)
         abstract.append(time.perf_counter() - t0)
     report("seed abstract (~200 words), first time", abstract)
+    budget = statistics.median(first) * 1000
+    print("budget 300 ms:", "OK" if budget <= 300 else "OVER")
     worst = percentile(first, 99) * 1000
     print("budget 300 ms (p99 of first time):", "OK" if worst <= 300 else "OVER")
 

@@ -165,8 +165,7 @@ async def participation(services: Services, actor: Actor, args: str) -> Reply:
 
     shown = rows[:CHART_LIMIT]
     png = bar_chart_png(
-        # Display names are user text: a "$" would start matplotlib mathtext ("$$" crashes it).
-        [truncate(p.display_name, 24).replace("$", r"\$") for p in shown],
+        [truncate(p.display_name, 24) for p in shown],  # charts draws user text literally
         [p.responses for p in shown],
         "Responses per student" + period,
     )
