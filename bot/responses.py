@@ -319,6 +319,11 @@ class ResponseLog:
         """The newest prompt still open in a channel (``!respond`` without an id)."""
         return await self.repo.latest_open_post(guild_id, channel_id, self.clock.now())
 
+    async def logged_messages(self, post_id: int, source: str) -> dict[int, tuple[str, bool]]:
+        """Message id → (text, deleted?) of a post's responses from ``source`` (catch-up)."""
+        await self.flush()
+        return await self.repo.logged_messages(post_id, source)
+
     async def catch_up_targets(
         self, window: timedelta = timedelta(days=7)
     ) -> list[tuple[PostView, int | None]]:

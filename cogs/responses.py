@@ -109,6 +109,12 @@ class Responses(commands.Cog):
         return logged
 
     async def _catch_up_post(self, post: PostView, last: int | None) -> int:
+        """Re-read one prompt's thread (or its replies) from the start; returns new responses.
+
+        New messages are logged; logged ones whose text changed are recorded as edits; logged
+        ones no longer there are marked deleted — the last only when the whole history was
+        read, so a cut-off read never deletes anything.
+        """
         channel_id = post.thread_id or post.channel_id
         channel = self.bot.get_channel(channel_id)
         if channel is None:
@@ -118,12 +124,25 @@ class Responses(commands.Cog):
                 return 0
         if not isinstance(channel, discord.abc.Messageable):
             return 0
-        start = max(x for x in (last, post.message_id, post.thread_id, 0) if x is not None)
+        source = "thread" if post.thread_id else "reply"
+        known = await self.response_log.logged_messages(post.id, source)
+        start = max(x for x in (post.message_id, post.thread_id, 0) if x is not None)
         batch: list[Incoming] = []
-        logged = 0
+        seen: set[int] = set()
+        logged = edited = read = 0
         async for message in channel.history(
             limit=CATCH_UP_LIMIT, after=discord.Object(start), oldest_first=True
         ):
+            read += 1
+            if message.id in known:
+                seen.add(message.id)
+                text, deleted = known[message.id]
+                if not deleted and message_text(message) != text:
+                    when = message.edited_at
+                    edited += await self.response_log.edit(message.id, message_text(message), when)
+                continue
+            if last is not None and message.id <= last:
+                continue  # read before and not a response (a command, another reply)
             incoming = incoming_from(message)
             if incoming is None:
                 continue
@@ -137,6 +156,13 @@ class Responses(commands.Cog):
                 batch = []
         if batch:
             logged += sum(r.logged for r in await self.response_log.log_many(batch))
+        deleted = 0
+        if read < CATCH_UP_LIMIT:  # the whole history: what is missing was deleted offline
+            for message_id, (_, was_deleted) in known.items():
+                if message_id not in seen and not was_deleted:
+                    deleted += await self.response_log.delete(message_id)
+        if edited or deleted:
+            log.info("catch-up of prompt #%s: %d edits, %d deletions", post.id, edited, deleted)
         return logged
 
     @commands.Cog.listener()

@@ -80,6 +80,8 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     * Reaction events are built without the ``type`` field discord.py 2.7 reads.
     * The embeds of a message that has files are dropped: read them from ``payload_json``.
+    * ``history(after=…)`` only works from the id of a message in that very channel, and
+      returns it too; Discord takes any snowflake and returns the newer messages, newest first.
 
     dpytest also writes each attachment to ``./dpytest_N.dat``; run from ``tmp_path`` so the
     files land there and a test can read an attachment back (``attachment_bytes``).
@@ -103,6 +105,16 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         return await original_send(self, channel_id, params=params)
 
     monkeypatch.setattr(backend.FakeHttp, "send_message", send_message)
+    original_logs = backend.FakeHttp.logs_from
+
+    async def logs_from(self, channel_id, limit, before=None, after=None, around=None):
+        if after is None or before is not None or around is not None:
+            return await original_logs(self, channel_id, limit, before, after, around)
+        messages = backend._cur_config.messages.get(channel_id, [])
+        newer = sorted((m for m in messages if int(m["id"]) > after), key=lambda m: int(m["id"]))
+        return list(reversed(newer[:limit]))
+
+    monkeypatch.setattr(backend.FakeHttp, "logs_from", logs_from)
 
 
 def attachment_bytes(attachment: discord.Attachment) -> bytes:

@@ -137,4 +137,3 @@ async def test_generated_prompts_listed_for_a_new_reading(seeds_dir, settings):
         assert "-auto`" in reply.body and "generated" in reply.footer
     finally:
         await services.close()
-

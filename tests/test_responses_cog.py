@@ -313,3 +313,33 @@ async def test_catch_up_logs_what_was_written_while_offline(dpy_bot, post):
         ("offline one",),
         ("offline two",),
     ]
+
+
+async def test_catch_up_follows_edits_and_deletions_made_while_offline(dpy_bot, post):
+    student = member(dpy_bot, "student")
+    thread = post["thread"]
+    for text in ("first answer", "second answer", "third answer"):
+        await dpytest.message(text, channel=thread, member=student)
+    sent_messages()
+    stored = backend._cur_config.messages[thread.id]
+    first, second, _third = (m for m in stored if int(m["author"]["id"]) == student.id)
+    # While the bot was offline: the first answer was edited, the second deleted.
+    first["content"] = "first answer, edited offline"
+    first["edited_timestamp"] = discord.utils.utcnow().isoformat()
+    stored.remove(second)
+
+    cog = dpy_bot.get_cog("Responses")
+    targets = await dpy_bot.services.responses.catch_up_targets()
+    assert await cog.catch_up(targets) == 0  # nothing new
+    rows = await db_rows(
+        dpy_bot, "SELECT text, deleted_at IS NOT NULL FROM responses ORDER BY message_id"
+    )
+    assert rows == [
+        ("first answer, edited offline", 0),
+        ("second answer", 1),  # kept for the instructor, flagged deleted
+        ("third answer", 0),
+    ]
+    history = await db_rows(dpy_bot, "SELECT * FROM response_history")
+    assert any("first answer" in map(str, row) for row in history)
+    assert await cog.catch_up(targets) == 0
+    assert await db_rows(dpy_bot, "SELECT COUNT(*) FROM response_history") == [(len(history),)]

@@ -216,6 +216,15 @@ class ResponseRepository:
         )
         return row[0] if row and row[0] is not None else None
 
+    async def logged_messages(self, post_id: int, source: str) -> dict[int, tuple[str, bool]]:
+        """Message id → (text, deleted?) of this post's responses from one source."""
+        rows = await self.db.fetchall(
+            "SELECT message_id, text, deleted_at FROM responses "
+            "WHERE post_id = ? AND source = ? AND message_id IS NOT NULL",
+            (post_id, source),
+        )
+        return {row[0]: (row[1], row[2] is not None) for row in rows}
+
     # --- writing responses (inside a caller's write transaction) ---------------------------
 
     @staticmethod
