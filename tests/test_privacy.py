@@ -132,6 +132,17 @@ async def test_forgetme_confirm_leaves_no_row_of_the_student(services, post):
     assert len(await services.responses.rows(user_id=BO.user_id)) == 11
 
 
+async def test_ids_of_erased_answers_are_never_given_to_new_ones(services, post):
+    await answer(services, BO, "Bo's first.", 1)
+    await answer(services, ADA, "Ada's newest.", 2)
+    erased = {r.id for r in await services.responses.rows(user_id=ADA.user_id)}
+    await dispatch(services, ADA_DM, "forgetme", "confirm")
+    await answer(services, BO, "Bo's second.", 3)
+    ids = [r.id for r in await services.responses.rows(user_id=BO.user_id)]
+    assert len(ids) == 2 and not erased & set(ids)
+    assert max(ids) > max(erased)
+
+
 async def test_respond_through_the_registry(services, post):
     reply = await dispatch(services, ADA, "respond", "@everyone look <@&123>")
     assert "@everyone" not in reply.body and "<@&123>" not in reply.body

@@ -251,20 +251,33 @@ class ResponseRepository:
 
     @staticmethod
     async def next_response_id(conn: aiosqlite.Connection) -> int:
-        """The first free id; only valid inside the write transaction that uses it."""
-        async with conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM responses") as cur:
+        """The first id never issued, so erased ids are not reused.
+
+        Valid inside the write transaction that uses it; ``insert_responses`` advances it.
+        """
+        async with conn.execute(
+            "SELECT MAX(COALESCE((SELECT last_id FROM id_sequences WHERE name = 'responses'), 0),"
+            " COALESCE(MAX(id), 0)) + 1 FROM responses"
+        ) as cur:
             row = await cur.fetchone()
         assert row is not None
         return int(row[0])
 
     @staticmethod
     async def insert_responses(conn: aiosqlite.Connection, rows: Iterable[tuple]) -> None:
-        """Insert fully prepared rows (id first) with one ``executemany``."""
+        """Insert fully prepared rows (id first) with one ``executemany``; record the top id."""
+        rows = list(rows)
         await conn.executemany(
             "INSERT INTO responses (id, post_id, guild_id, channel_id, user_id, display_name, "
             "message_id, text, source, created_at, late) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        if rows:
+            await conn.execute(
+                "INSERT INTO id_sequences (name, last_id) VALUES ('responses', ?) "
+                "ON CONFLICT(name) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+                (max(row[0] for row in rows),),
+            )
 
     @staticmethod
     async def response_by_message(
