@@ -26,7 +26,7 @@ from bot.services import Services
 
 PLANS = 10_000
 IDLE_SECONDS = 3.0
-STARTS = 5  # start-ups timed per case; medians shown
+STARTS = 7  # start-ups timed per case (interleaved); medians shown
 
 
 class TimingPoster:
@@ -129,33 +129,51 @@ async def start_time(settings: Settings) -> tuple[float, float, Services]:
     return t_open, time.perf_counter() - t1, svc
 
 
-async def start_times(settings: Settings, repeat: int) -> tuple[float, float, Services]:
-    """Medians of ``repeat`` start-ups (each closed but the last, which is returned open)."""
-    opens, starts = [], []
+async def start_times(
+    settings: Settings, empty: Settings, repeat: int
+) -> tuple[float, float, float, float, Services]:
+    """Medians of ``repeat`` start-ups over the seeded database and, interleaved with them (so
+    background noise such as the citation pre-render's pandoc hits both alike), over an empty
+    one. Returns open and start medians, seeded then empty, and the last seeded services open.
+    """
+    opens, starts, empty_opens, empty_starts = [], [], [], []
     for i in range(repeat):
+        t_open, t_start, svc = await start_time(empty)
+        empty_opens.append(t_open)
+        empty_starts.append(t_start)
+        await svc.close()
         t_open, t_start, svc = await start_time(settings)
         opens.append(t_open)
         starts.append(t_start)
         if i < repeat - 1:
             await svc.close()
-    return statistics.median(opens), statistics.median(starts), svc
+    return (
+        statistics.median(opens),
+        statistics.median(starts),
+        statistics.median(empty_opens),
+        statistics.median(empty_starts),
+        svc,
+    )
 
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            _env_file=None,
-            seeds_dir=Path("seeds"),
-            database_path=Path(tmp) / "bench.db",
-            max_active_plans_per_guild=100_000,
+        settings, empty = (
+            Settings(
+                _env_file=None,
+                seeds_dir=Path("seeds"),
+                database_path=Path(tmp) / name,
+                max_active_plans_per_guild=100_000,
+            )
+            for name in ("bench.db", "empty.db")
         )
-        *_, svc = await start_time(settings)  # creates the database; warms imports
-        await svc.close()
-        empty_open, empty_start, svc = await start_times(settings, STARTS)  # baseline: no plans
-        await seed(svc, datetime.now(UTC) + timedelta(days=2))
-        await svc.close()
+        for each in (empty, settings):  # creates both databases; warms imports
+            *_, svc = await start_time(each)
+            if each is settings:
+                await seed(svc, datetime.now(UTC) + timedelta(days=2))
+            await svc.close()
 
-        t_open, t_start, svc = await start_times(settings, STARTS)
+        t_open, t_start, empty_open, empty_start, svc = await start_times(settings, empty, STARTS)
         poster = svc.scheduler.poster
         print(f"pending plans: {PLANS} (start-up figures: medians of {STARTS} start-ups)")
         print(
