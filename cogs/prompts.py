@@ -31,8 +31,9 @@ from bot.posting import (
     TransientPostError,
     prompt_reply,
 )
-from bot.replies import Reply
+from bot.replies import Reply, truncate
 from cogs.common import NO_PINGS, build_embeds, run
+from cogs.themes import themes_autocomplete
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -182,6 +183,30 @@ class DiscordPoster:
             )
 
 
+AUTOCOMPLETE_BUDGET_S = 2.0  # Discord drops an autocomplete answer after 3 s
+
+
+async def bank_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Prompt-bank ids whose id or question holds what was typed; free text stays possible.
+
+    Generated prompts need each reading's themes; if computing them would take too long the
+    hand-written ones are offered now and the rest are ready (cached) next time.
+    """
+    bank = interaction.client.services.prompt_bank  # type: ignore[attr-defined]
+    try:
+        prompts = await asyncio.wait_for(asyncio.to_thread(bank.all), AUTOCOMPLETE_BUDGET_S)
+    except TimeoutError:
+        prompts = bank.written()
+    words = current.lower().split()
+    return [
+        app_commands.Choice(name=truncate(f"{p.id} — {p.question}", 100), value=p.id)
+        for p in prompts
+        if all(w in f"{p.id} {p.question}".lower() for w in words)
+    ][:25]
+
+
 class Prompts(commands.Cog):
     """Discussion prompts: post now, schedule, list, cancel, close, and the prompt bank."""
 
@@ -203,6 +228,7 @@ class Prompts(commands.Cog):
 
     @prompt.command(name="post", description="Post a discussion prompt now.")
     @app_commands.describe(text="[#channel] then a prompt-bank id or your own question")
+    @app_commands.autocomplete(text=bank_autocomplete)
     async def post(self, ctx: commands.Context, *, text: str) -> None:
         """Post now: `!prompt post [#channel] <bank-id | question>`."""
         await run(ctx, "prompt post", text)
@@ -212,6 +238,7 @@ class Prompts(commands.Cog):
         when='+2h, 2025-03-04T10:00 (course time zone) or "next tuesday 10:00"',
         text="[#channel] [--every week --count 12 | --until DATE] bank id or question",
     )
+    @app_commands.autocomplete(text=bank_autocomplete)
     async def schedule(self, ctx: commands.Context, when: str, *, text: str) -> None:
         """Schedule: `!prompt schedule <when> [#channel] [--every …] <bank-id | question>`."""
         when = when.strip()
@@ -237,6 +264,7 @@ class Prompts(commands.Cog):
 
     @prompt.command(name="bank", description="Browse the prompt bank.")
     @app_commands.describe(query="a reading, a tag or words to look for (optional)")
+    @app_commands.autocomplete(query=themes_autocomplete)
     async def bank(self, ctx: commands.Context, *, query: str = "") -> None:
         """The prompt bank: `!prompt bank [reading | tag]`."""
         if "prompt bank" not in REGISTRY:  # the themes feature provides it

@@ -67,3 +67,48 @@ async def test_student_is_refused_every_instructor_command_in_server_and_dm(dpy_
                 assert "only instructors may read" not in shown, line
                 assert message.attachments == [], line
     assert await every_row(dpy_bot) == before
+
+
+async def test_slash_commands_are_valid_for_discord(dpy_bot):
+    payloads = [c.to_dict(dpy_bot.tree) for c in dpy_bot.tree.get_commands()]
+    names = [p["name"] for p in payloads]
+    assert len(names) == len(set(names))
+    assert {"readings", "summary", "cite", "themes", "prompt", "respond"} <= set(names)
+
+    def check(options):
+        for option in options:
+            assert 1 <= len(option["description"]) <= 100, option
+            check(option.get("options", []))
+
+    for payload in payloads:
+        assert 1 <= len(payload["description"]) <= 100, payload["name"]
+        check(payload.get("options", []))
+
+
+class FakeInteraction:
+    """What an autocomplete callback reads: the client."""
+
+    def __init__(self, client):
+        self.client = client
+
+
+async def test_autocomplete_offers_readings_styles_concepts_and_bank_ids(dpy_bot):
+    from cogs.citations import style_autocomplete
+    from cogs.common import reading_autocomplete
+    from cogs.prompts import bank_autocomplete
+    from cogs.themes import themes_autocomplete
+
+    interaction = FakeInteraction(dpy_bot)
+    cases = [
+        (reading_autocomplete, "serving peple", "kan-ku-2021-serving-the-people"),
+        (style_autocomplete, "ml", "mla"),
+        (themes_autocomplete, "co-opt", "co-optation"),
+        (bank_autocomplete, "autonomy", "kan-ku-autonomy-1"),
+    ]
+    for callback, typed, expected in cases:
+        choices = await callback(interaction, typed)
+        assert expected in [c.value for c in choices], (callback.__name__, typed)
+        assert len(choices) <= 25
+        assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
+    everything = await bank_autocomplete(interaction, "")
+    assert len(everything) == 16  # every hand-written prompt of the seed reading
