@@ -59,8 +59,14 @@ class Reply:
 
 
 def error_reply(message: str, title: str = "Sorry") -> Reply:
-    """A short reply for a user mistake."""
-    return Reply(title=title, body=message, error=True)
+    """A short reply for a user mistake.
+
+    Error messages often repeat what the user typed ("no reading matches …"), so mentions in
+    them are defused here, once, for every error of every command and front.
+    """
+    from bot.text import defuse_mentions  # bot.text is heavier (pysbd); errors are rare
+
+    return Reply(title=title, body=defuse_mentions(message), error=True)
 
 
 def quote(text: str) -> str:

@@ -112,3 +112,28 @@ async def test_autocomplete_offers_readings_styles_concepts_and_bank_ids(dpy_bot
         assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
     everything = await bank_autocomplete(interaction, "")
     assert len(everything) == 16  # every hand-written prompt of the seed reading
+
+
+async def test_no_command_echoes_a_ping(dpy_bot):
+    """Every command, given @everyone/@here/a role mention, by a student and an instructor."""
+    guild = dpy_bot.guilds[0]
+    role = next(r for r in guild.roles if r.name == "Instructor")
+    pings = f"@everyone @here <@&{role.id}>"
+    await say(dpy_bot, f"!prompt post {pings} what do you think?", "teacher")
+    sent_messages()
+    lines = [f"!{path} {pings}" for path in REGISTRY]
+    lines += [
+        f"!cite mla {pings}",
+        f"!themes compare {pings} kan",
+        f'!prompt schedule "{pings}" question',
+        f"!prompt schedule +1h {pings} question?",
+        f"!summary kan {pings}",
+    ]
+    for who in ("student", "teacher"):
+        for line in lines:
+            await say(dpy_bot, line, who)
+            for message in sent_messages():
+                shown = message.content + "".join(str(e.to_dict()) for e in message.embeds)
+                assert "@everyone" not in shown and "@here" not in shown, line
+                assert f"<@&{role.id}>" not in shown, line
+                assert not message.mention_everyone and message.role_mentions == [], line
