@@ -147,7 +147,9 @@ async def send_reply(ctx: commands.Context, reply: Reply) -> None:
             return
         await ctx.send("Sent to you by direct message.", allowed_mentions=NO_PINGS)
         return
-    ephemeral = bool(reply.private and ctx.interaction is not None)
+    # Slash commands answer privately when the reply is private, and for errors: only the
+    # person who made the mistake needs to see it (a prefix command's error stays in channel).
+    ephemeral = bool((reply.private or reply.error) and ctx.interaction is not None)
     for i, embed in enumerate(embeds):
         last = i == len(embeds) - 1
         kwargs: dict = {"embed": embed, "allowed_mentions": NO_PINGS}

@@ -137,3 +137,29 @@ async def test_no_command_echoes_a_ping(dpy_bot):
                 assert "@everyone" not in shown and "@here" not in shown, line
                 assert f"<@&{role.id}>" not in shown, line
                 assert not message.mention_everyone and message.role_mentions == [], line
+
+
+class FakeSlashContext:
+    """Just what send_reply reads of a slash command's context, recording what it sends."""
+
+    def __init__(self):
+        self.interaction = object()
+        self.guild = object()
+        self.sent: list[dict] = []
+
+    async def send(self, **kwargs):
+        self.sent.append(kwargs)
+
+
+async def test_slash_errors_and_private_replies_are_ephemeral_others_public():
+    from bot.replies import Reply, error_reply
+    from cogs.common import send_reply
+
+    for reply, ephemeral in (
+        (error_reply("No reading matches “x”."), True),
+        (Reply(title="Your data", body="…", private=True), True),
+        (Reply(title="Course readings", body="…"), False),
+    ):
+        ctx = FakeSlashContext()
+        await send_reply(ctx, reply)
+        assert [k["ephemeral"] for k in ctx.sent] == [ephemeral], reply.title
