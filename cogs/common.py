@@ -7,6 +7,7 @@ into consecutive embeds, and sends with ``AllowedMentions.none()`` so echoed tex
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -69,10 +70,22 @@ def actor_from_ctx(ctx: commands.Context) -> Actor:
     )
 
 
+# Discord drops a slash command that gets no response within 3 s. A handler still working
+# after this long (a first chart, a big CSV, a reading's first themes) gets a "thinking…"
+# deferral first; commands whose answers are private defer privately.
+DEFER_AFTER_S = 1.5
+PRIVATE_COMMANDS = frozenset({"mydata", "forgetme", "optout", "optin"})
+
+
 async def run(ctx: commands.Context, path: str, args: str = "") -> None:
     """Dispatch a command to the core and send its Reply; errors go to the one error handler."""
     bot: SeminarBot = ctx.bot
-    reply = await dispatch(bot.services, actor_from_ctx(ctx), path, args or "")
+    work = asyncio.ensure_future(dispatch(bot.services, actor_from_ctx(ctx), path, args or ""))
+    if ctx.interaction is not None:
+        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
+        if not done and not ctx.interaction.response.is_done():
+            await ctx.defer(ephemeral=path in PRIVATE_COMMANDS)
+    reply = await work
     await send_reply(ctx, reply)
 
 

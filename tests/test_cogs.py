@@ -163,3 +163,52 @@ async def test_slash_errors_and_private_replies_are_ephemeral_others_public():
         ctx = FakeSlashContext()
         await send_reply(ctx, reply)
         assert [k["ephemeral"] for k in ctx.sent] == [ephemeral], reply.title
+
+
+class FakeResponse:
+    def __init__(self):
+        self.done = False
+
+    def is_done(self):
+        return self.done
+
+
+class FakeInteractionContext(FakeSlashContext):
+    """A slash context whose interaction can be deferred; records the deferral."""
+
+    def __init__(self, bot):
+        super().__init__()
+        self.bot = bot
+        self.interaction = type("I", (), {"response": FakeResponse()})()
+        self.author = type("A", (), {"id": 1, "name": "s", "display_name": "s", "roles": []})()
+        self.channel = None
+        self.message = None
+        self.guild = None
+        self.deferred: list[bool] = []
+
+    async def defer(self, *, ephemeral=False):
+        self.deferred.append(ephemeral)
+        self.interaction.response.done = True
+
+
+async def test_slow_slash_commands_are_deferred_before_discord_gives_up(dpy_bot, monkeypatch):
+    import asyncio
+
+    import cogs.common as common
+    from bot.replies import Reply
+
+    async def slow_dispatch(services, actor, path, args=""):
+        await asyncio.sleep(0.05)
+        return Reply(title=f"done {path}")
+
+    monkeypatch.setattr(common, "DEFER_AFTER_S", 0.01)
+    monkeypatch.setattr(common, "dispatch", slow_dispatch)
+    for path, private in (("readings", False), ("mydata", True)):
+        ctx = FakeInteractionContext(dpy_bot)
+        await common.run(ctx, path)
+        assert ctx.deferred == [private]
+        assert [k["embed"].title for k in ctx.sent] == [f"done {path}"]
+    monkeypatch.setattr(common, "DEFER_AFTER_S", 1.0)  # a quick answer needs no deferral
+    ctx = FakeInteractionContext(dpy_bot)
+    await common.run(ctx, "readings")
+    assert ctx.deferred == []
