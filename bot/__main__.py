@@ -109,6 +109,10 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
         print(f"  abstract:  {len(reading.abstract.split())} words")
         print(f"  text:      {len(reading.text.split())} words")
         print(f"  keywords:  {', '.join(reading.keywords) or '(none)'}")
+        if reading.subjects:
+            print(f"  subjects:  {', '.join(reading.subjects)}")
+        for label, value in sorted(reading.extra.items()):
+            print(f"  {label + ':':<10} {value}")
         print(f"  sources:   {', '.join(p.name for p in reading.sources)}")
     base_warnings = len(library.warnings)
     for extra_check in SEED_CHECKS:

@@ -28,6 +28,9 @@ def test_portal_page_fields():
     assert work.csl["language"] == "en"
     assert work.extra["citations"] == "13"
     assert work.extra["peer_reviewed"] == "yes"
+    assert work.extra["output_type"] == (
+        "Journal article publication › Journal article › Academic research › peer-review"
+    )
     assert work.extra["Number of pages"] == "21"
     assert work.subjects == [
         "Geography, Planning and Development",

@@ -161,7 +161,11 @@ def parse_portal(path: Path, text: str) -> ParsedWork:
 
 def _output_type(rest: str, csl: dict[str, object], work: ParsedWork) -> None:
     lowered = rest.lower()
-    work.extra["output_type"] = rest.strip()
+    # Copied from a web page, the breadcrumb's parts run together ("Journal article
+    # publicationJournal articleAcademic researchpeer-review"): split where a lower-case
+    # letter meets a capital or the "peer-review" tag.
+    parts = re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[a-z])(?=peer[- ]review)", rest.strip())
+    work.extra["output_type"] = " › ".join(p.strip() for p in parts if p.strip())
     work.extra["peer_reviewed"] = (
         "yes" if "peer-review" in lowered or "peer review" in lowered else "no"
     )
