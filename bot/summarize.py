@@ -41,6 +41,12 @@ POINT_CUES: dict[str, list[tuple[str, int]]] = {
         (r"\b(through|by) (appropriating|enrolling|co-opting|using|mobili[sz]ing|\w+ing)\b", 2),
         (r"\b(enables?|allows?|mechanisms?|process(es)?|strateg(y|ies))\b", 2),
         (r"\b(the rise of|has seen|increased|increasingly)\b", 2),
+        (r"\b(through|via|by means of)\b", 1),
+    ],
+    "Findings": [
+        (r"\bwe (find|found|show|observe|document|identify)\b", 6),
+        (r"\b(findings|results|analysis|evidence) (show|shows|reveal|reveals|indicate)", 5),
+        (r"\b(reveals?|demonstrates?|shows?) (that|how)\b", 4),
     ],
     "Implications": [
         (r"\bimplications?\b", 6),
@@ -159,6 +165,11 @@ def summarize(reading: Reading, long: bool = False) -> Summary:
         for _, _, i in ranked[:per_heading]:
             used.add(i)
             points.append(KeyPoint(heading, pool[i]))
+    if not any(p.heading == "Context and gap" for p in points) and thesis_i > 0 and 0 not in used:
+        # No cue names the context, but abstracts open with it: the first sentence before
+        # the thesis sets the scene.
+        used.add(0)
+        points.append(KeyPoint("Context and gap", pool[0]))
     order = {s: i for i, s in enumerate(pool)}
     points.sort(key=lambda p: (list(POINT_CUES).index(p.heading), order[p.quote]))
     if not long:
