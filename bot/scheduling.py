@@ -215,6 +215,13 @@ def _take_flags(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, 
     if match:
         flags["until"] = parse_until(match.group(1), now, tz)
         text = text[: match.start()] + " " + text[match.end() :]
+    if re.search(r"--every\s+(\d+\s+)?(min|minute|minutes|mins|sec|second|seconds|s|m)\b", text):
+        raise BadArgument(
+            "Prompts repeat at most hourly: use `--every hour`, `--every 2 hours`, "
+            "`--every day` or `--every week`."
+        )
+    if re.search(r"--every\s+(\d+\s+)?(month|months|monthly|year|years|yearly)\b", text):
+        raise BadArgument("Repeat by days or weeks: for a monthly prompt use `--every 4 weeks`.")
     if re.search(r"(^|\s)--(every|count|until)\b", text, re.IGNORECASE):
         raise BadArgument(
             "I could not read a flag. Use `--every day|week|hour|<n> days|<n> hours`, "

@@ -95,7 +95,10 @@ def test_flags_may_follow_the_text():
     [
         ("2024-01-01T10:00 Past question here", "past"),
         ("+400d Too far ahead", "366 days"),
-        ("+1h --every 30 minutes --count 3 Too often", "flag"),
+        ("+1h --every 30 minutes --count 3 Too often", "at most hourly"),
+        ("+1h --every 5 m --count 3 Too often", "at most hourly"),
+        ("+1h --every month --count 3 Monthly", "--every 4 weeks"),
+        ("+1h --every fortnight --count 3 Unknown unit", "flag"),
         ("+1h --every hour Forever", "end"),
         ("+1h --every day --count 400 Daily for too long", "days ahead"),
         ("+1h --every day --until 2027-01-01 Until too late", "days ahead"),
