@@ -117,7 +117,7 @@ class DiscordPoster:
             thread = await message.create_thread(
                 name=request.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
             )
-        except (*_NETWORK_ERRORS, NotImplementedError, AttributeError, TypeError):
+        except _NETWORK_ERRORS:
             log.info("could not open a thread on prompt %s", request.post_id, exc_info=True)
             return None
         return thread.id

@@ -137,3 +137,46 @@ async def test_student_is_refused_every_instructor_command_also_in_dm(dpy_bot):
         dpy_bot, "!prompt list", "teacher", where=await member(dpy_bot, "teacher").create_dm()
     )
     assert isinstance(err, NotInstructor)
+
+
+async def test_a_thread_opens_where_allowed_and_the_prompt_stands_without_one(dpy_bot, monkeypatch):
+    from types import SimpleNamespace
+
+    from bot.posting import PostRequest
+    from cogs.prompts import DiscordPoster
+
+    here = channel(dpy_bot)
+    message = await here.send("Discussion prompt")
+    sent_messages()
+    request = PostRequest(
+        post_id=7,
+        occurrence_id=1,
+        guild_id=here.guild.id,
+        channel_id=here.id,
+        question="Who gains from co-optation?",
+    )
+    poster = DiscordPoster(dpy_bot)
+    allowed = discord.Permissions(create_public_threads=True)
+    monkeypatch.setattr(discord.TextChannel, "permissions_for", lambda self, who: allowed)
+    opened = []
+
+    async def create_thread(self, *, name, auto_archive_duration):
+        opened.append((name, auto_archive_duration))
+        return SimpleNamespace(id=4242)
+
+    monkeypatch.setattr(discord.Message, "create_thread", create_thread)
+    assert await poster._open_thread(here, message, request) == 4242
+    assert opened and opened[0][0] == request.thread_name
+
+    async def refused(self, **kwargs):
+        raise discord.Forbidden(SimpleNamespace(status=403, reason="Forbidden"), "no")
+
+    monkeypatch.setattr(discord.Message, "create_thread", refused)
+    assert await poster._open_thread(here, message, request) is None
+
+    monkeypatch.setattr(
+        discord.TextChannel, "permissions_for", lambda self, who: discord.Permissions.none()
+    )
+    monkeypatch.setattr(discord.Message, "create_thread", create_thread)
+    assert await poster._open_thread(here, message, request) is None
+    assert len(opened) == 1  # no permission: not even tried
