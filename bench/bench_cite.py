@@ -1,6 +1,6 @@
 """Benchmark !cite: warm in-process latency, and background rendering of many readings.
 
-    .venv/bin/python bench/bench_cite.py [--readings 500]
+    .venv/bin/python -m bench.bench_cite [--readings 500]
 
 Prints medians and p99s. Targets (issue 3): warm !cite p99 <= 2 ms; 500 readings x 6 styles
 rendered in the background in <= 15 s while the event loop lags <= 50 ms.
@@ -19,6 +19,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.common import percentile
 from bot.citations import STYLES, CitationEngine
 from bot.citations.export import to_bibtex, to_ris
 from bot.commands import Actor, dispatch
@@ -57,11 +58,6 @@ def synthetic_readings(n: int, seed: int = 7) -> list[Reading]:
             csl["editor"] = [{"family": rng.choice(families), "given": "E."}]
         out.append(Reading(id=f"bench-{i:04d}", csl=csl))
     return out
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 class Services:
@@ -115,7 +111,8 @@ async def background(n: int) -> None:
         f"concurrency {engine.concurrency})"
     )
     print(
-        f"  event-loop lag while rendering: max {max(lags):.1f} ms, p99 {pct(lags, 99):.1f} ms, "
+        f"  event-loop lag while rendering: max {max(lags):.1f} ms, "
+        f"p99 {percentile(lags, 99):.1f} ms, "
         f"median {statistics.median(lags):.2f} ms ({len(lags)} probes)"
     )
     print(f"  !cite answered meanwhile: {len(answered)} times, max {max(answered):.1f} ms")
@@ -165,7 +162,7 @@ async def warm(rounds: int) -> None:
     base = await timed_dispatch("readings", "")
     print(
         f"baseline !readings             median {statistics.median(base):.3f} ms  "
-        f"p99 {pct(base, 99):.3f} ms  (n={rounds})"
+        f"p99 {percentile(base, 99):.3f} ms  (n={rounds})"
     )
     for label, args in (
         ("apa (default)", ""),
@@ -177,7 +174,7 @@ async def warm(rounds: int) -> None:
         times = await timed_dispatch("cite", args)
         print(
             f"warm !cite {label:22s} median {statistics.median(times):.3f} ms  "
-            f"p99 {pct(times, 99):.3f} ms  (n={rounds})  "
+            f"p99 {percentile(times, 99):.3f} ms  (n={rounds})  "
             f"ratio {statistics.median(times) / statistics.median(base):.1f}x !readings"
         )
 

@@ -1,6 +1,6 @@
 """Scheduler speed with 10,000 pending plans: start-up, idle CPU, posting latency (fake Discord).
 
-Run: .venv/bin/python -m bench.bench_scheduler  (or: .venv/bin/python bench/bench_scheduler.py)
+Run: .venv/bin/python -m bench.bench_scheduler
 
 Baselines, measured in the same run: start-up of the same services over an empty plan table,
 and, for latency, bare asyncio tasks each sleeping on the scheduler's clock until the same
@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from bench.common import percentile
 from bot.clock import Clock
 from bot.config import Settings
 from bot.posting import PostResult
@@ -88,17 +89,12 @@ async def burst(svc, poster, ids, per_second):
     await svc.scheduler.settle()
 
 
-def p99(values):
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
-
-
 def report(label, latencies, expected):
     lat = sorted(latencies)
     print(f"{label}: posted {len(lat)} of {expected}")
     print(
         f"  latency after due time: p50 {statistics.median(lat) * 1000:.1f} ms, "
-        f"p99 {p99(lat) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
+        f"p99 {percentile(lat, 99) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
     )
 
 
@@ -197,7 +193,7 @@ async def main() -> None:
         report("at 50 due/s (Discord's global rate)", poster.latencies, 1000)
         base = await sleepers(svc.clock, 1000, per_second=50)
         report("baseline, bare asyncio sleepers at 50 due/s", base, 1000)
-        ratio = p99(poster.latencies) / p99(base)
+        ratio = percentile(poster.latencies, 99) / percentile(base, 99)
         print(f"  ratio of p99 latency, scheduler / baseline: {ratio:.1f}x")
         # Stress: 2,000 due in the same second; how fast does the backlog drain?
         poster.latencies.clear()

@@ -1,6 +1,6 @@
 """Time theme fingerprints: a 10,000-word full text must take <= 300 ms, computed once.
 
-Run: .venv/bin/python bench/bench_themes.py [runs]
+Run: .venv/bin/python -m bench.bench_themes [runs]
 Each run builds a new 10,000-word article (so the cache never helps), made of sentences of
 common English words mixed with course terms, abbreviations and a thesis sentence; it prints
 the median and p99 of the first computation, of a cached lookup, and of the seed abstract.
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from wordfreq import top_n_list
 
+from bench.common import percentile
 from bot.glossary import load_glossary
 from bot.readings import Reading, load_library
 from bot.themes import ThemeEngine
@@ -68,11 +69,6 @@ def article(seed: int, words: int = 10_000) -> str:
         if rng.random() < 0.05:
             sentences.append("\n\n")
     return " ".join(sentences)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def report(name: str, values: list[float]) -> None:

@@ -15,13 +15,18 @@ WORDS = (
 ).split()
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (nearest rank), the one definition every bench reports."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
 def stats_ms(samples_s: list[float]) -> dict[str, float]:
     """Median, p99 and max of samples given in seconds, reported in milliseconds."""
     ordered = sorted(samples_s)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
     return {
         "median_ms": statistics.median(ordered) * 1000,
-        "p99_ms": p99 * 1000,
+        "p99_ms": percentile(ordered, 99) * 1000,
         "max_ms": ordered[-1] * 1000,
     }
 
