@@ -181,15 +181,37 @@ async def _send_all(
         await target.send(embed=embed, files=files if last else [], allowed_mentions=NO_PINGS)
 
 
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+
+
+def _reading_choices(bot: SeminarBot, current: str, limit: int) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=truncate(f"{r.label} — {r.short_title}", 100), value=r.id)
+        for r, _ in bot.services.library.search(current, limit=limit)
+    ]
+
+
 async def reading_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Reading ids matching what the user has typed so far (25 at most, as Discord allows)."""
+    return _reading_choices(interaction.client, current, MAX_CHOICES)  # type: ignore[arg-type]
+
+
+async def reading_or_concept_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Readings, then glossary concepts, matching what the user has typed so far."""
     bot: SeminarBot = interaction.client  # type: ignore[assignment]
-    return [
-        app_commands.Choice(name=truncate(f"{r.label} — {r.short_title}", 100), value=r.id)
-        for r, _ in bot.services.library.search(current, limit=25)
-    ]
+    choices = _reading_choices(bot, current, 15)
+    glossary = bot.services.glossary
+    typed = current.strip()
+    concepts = glossary.suggest(current, limit=10, cutoff=50) if typed else list(glossary)
+    for concept in concepts[: MAX_CHOICES - len(choices)]:
+        choices.append(
+            app_commands.Choice(name=truncate(f"Concept: {concept.name}", 100), value=concept.key)
+        )
+    return choices
 
 
 def join_args(*parts: str | None) -> str:

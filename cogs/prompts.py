@@ -32,8 +32,7 @@ from bot.posting import (
     prompt_reply,
 )
 from bot.replies import Reply, truncate
-from cogs.common import NO_PINGS, build_embeds, run
-from cogs.themes import themes_autocomplete
+from cogs.common import MAX_CHOICES, NO_PINGS, build_embeds, reading_or_concept_autocomplete, run
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -204,7 +203,7 @@ async def bank_autocomplete(
         app_commands.Choice(name=truncate(f"{p.id} — {p.question}", 100), value=p.id)
         for p in prompts
         if all(w in f"{p.id} {p.question}".lower() for w in words)
-    ][:25]
+    ][:MAX_CHOICES]
 
 
 class Prompts(commands.Cog):
@@ -264,7 +263,7 @@ class Prompts(commands.Cog):
 
     @prompt.command(name="bank", description="Browse the prompt bank.")
     @app_commands.describe(query="a reading, a tag or words to look for (optional)")
-    @app_commands.autocomplete(query=themes_autocomplete)
+    @app_commands.autocomplete(query=reading_or_concept_autocomplete)
     async def bank(self, ctx: commands.Context, *, query: str = "") -> None:
         """The prompt bank: `!prompt bank [reading | tag]`."""
         if "prompt bank" not in REGISTRY:  # the themes feature provides it

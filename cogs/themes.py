@@ -8,39 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.replies import truncate
-from cogs.common import run
+from cogs.common import reading_or_concept_autocomplete, run
 
 if TYPE_CHECKING:
-    from bot.app import SeminarBot
-
-MAX_CHOICES = 25
-
-
-async def themes_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Readings and glossary concepts matching what the user has typed so far."""
-    bot: SeminarBot = interaction.client  # type: ignore[assignment]
-    services = bot.services
-    choices = [
-        app_commands.Choice(name=truncate(f"{r.label} — {r.short_title}", 100), value=r.id)
-        for r, _ in services.library.search(current, limit=15)
-    ]
-    typed = current.strip().lower()
-    glossary = services.glossary
-    concepts = glossary.suggest(current, limit=10, cutoff=50) if typed else list(glossary)
-    for concept in concepts:
-        if len(choices) >= MAX_CHOICES:
-            break
-        choices.append(
-            app_commands.Choice(name=truncate(f"Concept: {concept.name}", 100), value=concept.key)
-        )
-    return choices[:MAX_CHOICES]
+    pass
 
 
 class Themes(commands.Cog):
@@ -55,7 +29,7 @@ class Themes(commands.Cog):
     @app_commands.describe(
         query="A reading (id or title words), a glossary concept, or 'compare <reading> <reading>'"
     )
-    @app_commands.autocomplete(query=themes_autocomplete)
+    @app_commands.autocomplete(query=reading_or_concept_autocomplete)
     async def themes(self, ctx: commands.Context, *, query: str = "") -> None:
         """`!themes [reading | concept | compare <reading> <reading>]`."""
         await run(ctx, "themes", query)

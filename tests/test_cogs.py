@@ -94,15 +94,14 @@ class FakeInteraction:
 
 async def test_autocomplete_offers_readings_styles_concepts_and_bank_ids(dpy_bot):
     from cogs.citations import style_autocomplete
-    from cogs.common import reading_autocomplete
+    from cogs.common import reading_autocomplete, reading_or_concept_autocomplete
     from cogs.prompts import bank_autocomplete
-    from cogs.themes import themes_autocomplete
 
     interaction = FakeInteraction(dpy_bot)
     cases = [
         (reading_autocomplete, "serving peple", "kan-ku-2021-serving-the-people"),
         (style_autocomplete, "ml", "mla"),
-        (themes_autocomplete, "co-opt", "co-optation"),
+        (reading_or_concept_autocomplete, "co-opt", "co-optation"),
         (bank_autocomplete, "autonomy", "kan-ku-autonomy-1"),
     ]
     for callback, typed, expected in cases:
