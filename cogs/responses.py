@@ -136,10 +136,10 @@ class Responses(commands.Cog):
             read += 1
             if message.id in known:
                 seen.add(message.id)
-                text, deleted = known[message.id]
-                if not deleted and message_text(message) != text:
-                    when = message.edited_at
-                    edited += await self.response_log.edit(message.id, message_text(message), when)
+                stored, deleted = known[message.id]
+                text = message_text(message)
+                if not deleted and text != stored:
+                    edited += await self.response_log.edit(message.id, text, message.edited_at)
                 continue
             if last is not None and message.id <= last:
                 continue  # read before and not a response (a command, another reply)
