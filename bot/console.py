@@ -20,7 +20,7 @@ from typing import TextIO
 from bot.commands import REGISTRY, Actor, dispatch, resolve
 from bot.config import Settings
 from bot.errors import UserFacingError
-from bot.replies import Reply
+from bot.replies import Reply, error_reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -161,23 +161,17 @@ class ConsoleFront:
         if found is None:
             word = text.split()[0] if text.split() else ""
             self.print_reply(
-                Reply(
-                    title="Unknown command",
-                    body=f"`{word}` is not a command. Try {prefix}help.",
-                    error=True,
-                )
+                error_reply(f"`{word}` is not a command. Try {prefix}help.", "Unknown command")
             )
             return
         spec, args = found
         try:
             reply = await dispatch(self.services, self.actor, spec.path, args)
         except UserFacingError as exc:
-            reply = Reply(title=exc.title, body=exc.message, error=True)
+            reply = error_reply(exc.message, exc.title)
         except Exception:
             log.exception("command failed: %s", line)
-            reply = Reply(
-                title="Sorry", body="Something went wrong; it has been logged.", error=True
-            )
+            reply = error_reply("Something went wrong; it has been logged.")
         self.print_reply(reply)
 
 

@@ -36,7 +36,7 @@ from bot.storage.responses import (
     ResponseRow,
     to_iso,
 )
-from bot.text import defuse_mentions, word_count
+from bot.text import word_count
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -463,7 +463,7 @@ def parse_since(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     )
     if parsed is None:
         raise BadArgument(
-            f"I could not read “{defuse_mentions(text[:80])}” as a date; try `2024-03-01`, "
+            f"I could not read “{text[:80]}” as a date; try `2024-03-01`, "
             "`3 weeks ago` or `last monday`."
         )
     if parsed > now:

@@ -21,7 +21,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands import REGISTRY
 from bot.errors import BadArgument
 from bot.posting import (
     NotifyTarget,
@@ -266,8 +265,6 @@ class Prompts(commands.Cog):
     @app_commands.autocomplete(query=reading_or_concept_autocomplete)
     async def bank(self, ctx: commands.Context, *, query: str = "") -> None:
         """The prompt bank: `!prompt bank [reading | tag]`."""
-        if "prompt bank" not in REGISTRY:  # the themes feature provides it
-            raise BadArgument("There is no prompt bank yet; post your own question instead.")
         await run(ctx, "prompt bank", query)
 
 

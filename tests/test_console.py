@@ -38,12 +38,18 @@ def test_console_answers_readings_and_summary(tmp_path, seeds_dir):
 
 
 def test_console_survives_bad_input_and_exits_zero_at_eof(tmp_path, seeds_dir):
-    stdin = "!nonsense\n!summary klingon\n!summary " + "y" * 3000 + "\n!readings\n"
+    stdin = (
+        "!nonsense\n!summary klingon\n!summary " + "y" * 3000 + "\n"
+        "!summary @everyone <@&42>\n!@here\n!prompt post @everyone-bank-id\n!readings\n"
+    )
     result = run_cli(["console"], stdin, tmp_path, seeds_dir)
     assert result.returncode == 0
     assert "`nonsense` is not a command" in result.stdout
     assert "No reading matches “klingon”" in result.stdout
     assert "too long" in result.stdout
+    # Errors that repeat what was typed never show it as a ping, in the console too.
+    assert "@everyone" not in result.stdout and "<@&42>" not in result.stdout
+    assert "@here" not in result.stdout
     assert result.stdout.count("Course readings (1)") == 1
     assert "Traceback" not in result.stderr
 

@@ -60,11 +60,10 @@ def resolve_content(services: Services, text: str) -> Content:
         raise BadArgument("What should I post? Give a prompt-bank id or the question itself.")
     if len(text.split()) > 1 or text.endswith("?"):
         return Content(question=text)
-    bank: Any = getattr(services, "prompt_bank", None) or services.components.get("prompt_bank")
-    entry = bank.get(text) if bank is not None else None
+    entry = services.prompt_bank.get(text)
     if entry is None:
         raise BadArgument(
-            f"There is no prompt `{defuse_mentions(text)}` in the prompt bank "
+            f"There is no prompt `{text}` in the prompt bank "
             "(see `!prompt bank`). To post your own question, write it out in full."
         )
     return Content(
@@ -74,13 +73,6 @@ def resolve_content(services: Services, text: str) -> Content:
         reading_id=getattr(entry, "reading_id", None),
         bank_id=entry.id,
     )
-
-
-def _scheduler(services: Services) -> Scheduler:
-    scheduler = getattr(services, "scheduler", None)
-    if scheduler is None:  # pragma: no cover - Services.open always builds one
-        raise BadArgument("Scheduling is not available in this process.")
-    return scheduler
 
 
 async def _check_channel(scheduler: Scheduler, actor: Actor, channel_id: int | None) -> int:
@@ -123,7 +115,7 @@ def _question(text: str, limit: int = 300) -> str:
 )
 async def prompt_post(services: Services, actor: Actor, args: str) -> Reply:
     """Post now, through the same at-most-once path as scheduled prompts."""
-    scheduler = _scheduler(services)
+    scheduler = services.scheduler
     if scheduler.poster is None:
         raise BadArgument("Posting is not available: the bot is not connected to a channel.")
     channel_id, text = take_channel(args)
@@ -166,7 +158,7 @@ async def prompt_post(services: Services, actor: Actor, args: str) -> Reply:
 )
 async def prompt_schedule(services: Services, actor: Actor, args: str) -> Reply:
     """Parse, validate, check the channel, store the plan, wake the scheduler."""
-    scheduler = _scheduler(services)
+    scheduler = services.scheduler
     settings = services.settings
     now = services.clock.now()
     spec = parse_schedule(args, now, settings.tz, Limits.from_settings(settings))
@@ -207,7 +199,7 @@ async def prompt_schedule(services: Services, actor: Actor, args: str) -> Reply:
 )
 async def prompt_list(services: Services, actor: Actor, args: str) -> Reply:
     """Plans still to come, soonest first, and prompts still collecting responses."""
-    store = _scheduler(services).store
+    store = services.scheduler.store
     assert actor.guild_id is not None
     now = services.clock.now()
     plans = await store.active_plans(actor.guild_id)
@@ -251,7 +243,7 @@ async def _plan_in_guild(services: Services, actor: Actor, raw: str) -> Plan:
         raise BadArgument("Give a plan id from `!prompt list`, e.g. `!prompt cancel 3`.")
     plan_id = int(match.group(1))
     try:
-        plan = await _scheduler(services).store.plan(plan_id)
+        plan = await services.scheduler.store.plan(plan_id)
     except NotFound:
         plan = None
     if plan is None or plan.guild_id != actor.guild_id:
@@ -270,7 +262,7 @@ async def prompt_cancel(services: Services, actor: Actor, args: str) -> Reply:
     parts = args.split()
     if not parts or len(parts) > 2:
         raise BadArgument("Usage: `!prompt cancel <plan-id> [next | YYYY-MM-DD]`.")
-    scheduler = _scheduler(services)
+    scheduler = services.scheduler
     store = scheduler.store
     plan = await _plan_in_guild(services, actor, parts[0])
     if plan.status != "active":
@@ -337,7 +329,7 @@ async def prompt_close(services: Services, actor: Actor, args: str) -> Reply:
     if not match:
         raise BadArgument("Give a prompt id, e.g. `!prompt close 12` (see `!prompt list`).")
     post_id = int(match.group(1))
-    store = _scheduler(services).store
+    store = services.scheduler.store
     post = await store.post(post_id)
     if post is None or post.guild_id != actor.guild_id or post.message_id is None:
         raise NotFound(f"There is no posted prompt {post_id} in this server.")
