@@ -337,7 +337,7 @@ class Scheduler:
         if post.reading_id and self.library is not None:
             found = self.library.get(post.reading_id)
             if found is not None:
-                reading = getattr(found, "label", "") or getattr(found, "title", "")
+                reading = found.label
         total = total_count(plan.dtstart, plan.rrule, plan.zone) if plan.rrule else 1
         return PostRequest(
             post_id=post.id,

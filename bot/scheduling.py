@@ -16,11 +16,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr
 
 from bot.errors import BadArgument
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 RELATIVE = re.compile(r"^\+(\d{1,7})\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -46,11 +50,11 @@ class Limits:
     min_recurrence_minutes: int = 60
 
     @classmethod
-    def from_settings(cls, settings: object) -> Limits:
-        """Take the limits from ``Settings`` (duck-typed so tests can pass a stub)."""
+    def from_settings(cls, settings: Settings) -> Limits:
+        """Take the limits from ``Settings`` (whose defaults are the documented ones)."""
         return cls(
-            max_days_ahead=int(getattr(settings, "max_schedule_days_ahead", 366)),
-            min_recurrence_minutes=int(getattr(settings, "min_recurrence_minutes", 60)),
+            max_days_ahead=settings.max_schedule_days_ahead,
+            min_recurrence_minutes=settings.min_recurrence_minutes,
         )
 
 

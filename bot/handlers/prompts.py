@@ -68,9 +68,9 @@ def resolve_content(services: Services, text: str) -> Content:
         )
     return Content(
         question=entry.question,
-        follow_up=getattr(entry, "follow_up", "") or "",
-        evidence=getattr(entry, "evidence", "") or "",
-        reading_id=getattr(entry, "reading_id", None),
+        follow_up=entry.follow_up,
+        evidence=entry.evidence,
+        reading_id=entry.reading_id,
         bank_id=entry.id,
     )
 
