@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 from bench.common import percentile
-from bot.citations import STYLES, CitationEngine
-from bot.citations.export import to_bibtex, to_ris
-from bot.commands import Actor, dispatch
-from bot.readings import Library
-from bot.readings.models import Reading
+from bot.core.registry import Actor, dispatch
+from bot.features.citations import STYLES, CitationEngine
+from bot.features.citations.export import to_bibtex, to_ris
+from bot.features.readings import Library
+from bot.features.readings.models import Reading
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ACTOR = Actor(user_id=1, name="bench", guild_id=1)
@@ -142,7 +142,7 @@ async def background(n: int) -> None:
 
 
 async def warm(rounds: int) -> None:
-    from bot.readings import load_library
+    from bot.features.readings import load_library
 
     library = load_library(SEEDS)
     engine = CitationEngine()

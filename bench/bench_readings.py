@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from bench.common import stats_ms, timed, write_readings
-from bot.commands import Actor, dispatch
 from bot.config import Settings
-from bot.readings import load_library
+from bot.core.registry import Actor, dispatch
+from bot.features.readings import load_library
 from bot.services import Services
 
 

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import stats_ms
-from bot.clock import FakeClock
-from bot.responses import Incoming, ResponseLog
+from bot.core.clock import FakeClock
+from bot.features.responses.log import Incoming, ResponseLog
+from bot.features.responses.store import to_iso
 from bot.storage import Database
-from bot.storage.responses import to_iso
 
 T0 = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
 THREAD = 5000

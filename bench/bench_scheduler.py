@@ -19,10 +19,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.common import percentile
-from bot.clock import Clock
 from bot.config import Settings
-from bot.posting import PostResult
-from bot.scheduling import to_utc_iso
+from bot.core.clock import Clock
+from bot.features.prompts.posting import PostResult
+from bot.features.prompts.recurrence import to_utc_iso
 from bot.services import Services
 
 PLANS = 10_000

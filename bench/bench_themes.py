@@ -23,9 +23,9 @@ from pathlib import Path
 from wordfreq import top_n_list
 
 from bench.common import percentile
-from bot.glossary import load_glossary
-from bot.readings import Reading, load_library
-from bot.themes import ThemeEngine
+from bot.features.readings import Reading, load_library
+from bot.features.themes import ThemeEngine
+from bot.features.themes.glossary import load_glossary
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMS = [

@@ -13,8 +13,8 @@ import discord
 from discord.ext import commands
 
 import cogs
-from bot.clock import Clock
 from bot.config import Settings
+from bot.core.clock import Clock
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -23,9 +23,7 @@ log = logging.getLogger(__name__)
 def extension_names() -> list[str]:
     """Every module in ``cogs/`` that defines ``setup`` (helpers start with an underscore)."""
     return sorted(
-        f"cogs.{m.name}"
-        for m in pkgutil.iter_modules(cogs.__path__)
-        if not m.name.startswith("_") and m.name not in {"common"}
+        f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")
     )
 
 

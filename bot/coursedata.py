@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.glossary import GLOSSARY_FILE, Glossary, load_glossary
-from bot.prompts import PROMPTS_FILE, PromptBank, load_prompt_bank
-from bot.readings import Library, load_library
-from bot.themes import ThemeEngine
+from bot.features.prompts.bank import PROMPTS_FILE, PromptBank, load_prompt_bank
+from bot.features.readings import Library, load_library
+from bot.features.themes import ThemeEngine
+from bot.features.themes.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
 if TYPE_CHECKING:
     from bot.config import Settings

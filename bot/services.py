@@ -10,19 +10,19 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.citations import CitationEngine
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
 from bot.coursedata import load_course_data
-from bot.glossary import Glossary
-from bot.prompts import PromptBank
-from bot.readings import Library, load_library
-from bot.responses import ResponseLog
-from bot.scheduler import Scheduler
+from bot.features.citations import CitationEngine
+from bot.features.prompts.bank import PromptBank
+from bot.features.prompts.scheduler import Scheduler
+from bot.features.prompts.store import PlanStore
+from bot.features.readings import Library, load_library
+from bot.features.readings.summaries import SummaryCache
+from bot.features.responses.log import ResponseLog
+from bot.features.themes import ThemeEngine
+from bot.features.themes.glossary import Glossary
 from bot.storage import Database
-from bot.storage.plans import PlanStore
-from bot.summarize import SummaryCache
-from bot.themes import ThemeEngine
 
 log = logging.getLogger(__name__)
 

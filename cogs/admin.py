@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
-from bot.commands import require
-from bot.errors import NotInstructor
-from cogs.common import NO_PINGS, RefusedCheck, actor_from_ctx
+from bot.core.errors import NotInstructor
+from bot.core.registry import require
+from cogs._common import NO_PINGS, RefusedCheck, actor_from_ctx
 
 
 class Admin(commands.Cog):

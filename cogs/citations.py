@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.citations import STYLES
-from cogs.common import join_args, reading_autocomplete, run
+from bot.features.citations import STYLES
+from cogs._common import join_args, reading_autocomplete, run
 
 
 async def style_autocomplete(

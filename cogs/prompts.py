@@ -21,8 +21,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import BadArgument
-from bot.posting import (
+from bot.core.errors import BadArgument
+from bot.core.replies import Reply, truncate
+from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
     PostRequest,
@@ -30,8 +31,7 @@ from bot.posting import (
     TransientPostError,
     prompt_reply,
 )
-from bot.replies import Reply, truncate
-from cogs.common import MAX_CHOICES, NO_PINGS, build_embeds, reading_or_concept_autocomplete, run
+from cogs._common import MAX_CHOICES, NO_PINGS, build_embeds, reading_or_concept_autocomplete, run
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -62,7 +62,7 @@ _NETWORK_ERRORS = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutEr
 
 
 class DiscordPoster:
-    """The scheduler's :class:`bot.posting.Poster` for Discord."""
+    """The scheduler's :class:`bot.features.prompts.posting.Poster` for Discord."""
 
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot

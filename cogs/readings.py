@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.common import reading_autocomplete, run
+from cogs._common import reading_autocomplete, run
 
 
 class Readings(commands.Cog):

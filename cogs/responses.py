@@ -17,14 +17,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import StorageError
-from bot.responses import Incoming
-from cogs.common import run
+from bot.core.errors import StorageError
+from bot.features.responses.log import Incoming
+from cogs._common import run
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
-    from bot.responses import ResponseLog
-    from bot.storage.responses import PostView
+    from bot.features.responses.log import ResponseLog
+    from bot.features.responses.store import PostView
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +230,48 @@ class Responses(commands.Cog):
         await run(ctx, "participation", since)
 
 
+class Privacy(commands.Cog):
+    """What the bot stores about a student, and the student's control over it."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @commands.hybrid_command(name="privacy", description="What the bot stores and who sees it.")
+    async def privacy(self, ctx: commands.Context) -> None:
+        """Say what is stored about you and who can see it."""
+        await run(ctx, "privacy")
+
+    @commands.hybrid_command(name="optout", description="Stop logging your answers to prompts.")
+    async def optout(self, ctx: commands.Context) -> None:
+        """Stop logging your answers (in a DM: in every server)."""
+        await run(ctx, "optout")
+
+    @commands.hybrid_command(name="optin", description="Resume logging your answers to prompts.")
+    async def optin(self, ctx: commands.Context) -> None:
+        """Resume logging your answers."""
+        await run(ctx, "optin")
+
+    @commands.hybrid_command(name="mydata", description="Get your stored answers as a file.")
+    @app_commands.rename(fmt="format")
+    @app_commands.describe(fmt="json (with edit history) or csv")
+    @app_commands.choices(
+        fmt=[
+            app_commands.Choice(name="json", value="json"),
+            app_commands.Choice(name="csv", value="csv"),
+        ]
+    )
+    async def mydata(self, ctx: commands.Context, fmt: str = "json") -> None:
+        """Send you everything stored about you: `!mydata [json|csv]`."""
+        await run(ctx, "mydata", fmt)
+
+    @commands.hybrid_command(name="forgetme", description="Erase every answer stored about you.")
+    @app_commands.describe(confirm="Type 'confirm' to erase; without it you get an explanation")
+    async def forgetme(self, ctx: commands.Context, confirm: str = "") -> None:
+        """Erase your data: `!forgetme` explains, `!forgetme confirm` deletes."""
+        await run(ctx, "forgetme", confirm)
+
+
 async def setup(bot: SeminarBot) -> None:
-    """Load the responses cog."""
+    """Load the responses and privacy cogs."""
     await bot.add_cog(Responses(bot))
+    await bot.add_cog(Privacy(bot))

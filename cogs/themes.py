@@ -1,7 +1,7 @@
 """``!themes`` as a hybrid (prefix and slash) command, with reading and concept autocomplete.
 
 ``!prompt bank`` is a subcommand of the ``prompt`` group in ``cogs/prompts.py``; it calls the
-core handler ``"prompt bank"`` in ``bot/handlers/themes.py``.
+core handler ``"prompt bank"`` in ``bot/features/themes/commands.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.common import reading_or_concept_autocomplete, run
+from cogs._common import reading_or_concept_autocomplete, run
 
 if TYPE_CHECKING:
     pass

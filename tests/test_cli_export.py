@@ -14,10 +14,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.responses import Incoming, ResponseLog
+from bot.core.clock import FakeClock
+from bot.features.responses.log import Incoming, ResponseLog
 from bot.storage import Database
-from tests.responses_helpers import T0, add_post
+from tests.helpers.responses import T0, add_post
 
 
 def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:

@@ -14,11 +14,11 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import REPO
+
 CHILD = """
 import asyncio, sys
 import discord
@@ -30,7 +30,7 @@ async def start_without_network(self, token, *, reconnect=True):
     await asyncio.Event().wait()
 
 discord.Client.start = start_without_network
-from bot.__main__ import main
+from bot.cli import main
 sys.exit(main(["run"]))
 """
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

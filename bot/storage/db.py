@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import StorageError
+from bot.core.errors import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,349 @@
+"""Instructor commands for discussion prompts: post now, schedule, list, cancel, close.
+
+All of them are ``instructor=True`` (so also server-only), checked once in
+:func:`bot.core.registry.dispatch`. Arguments are parsed here from the raw string so the console and
+Discord accept exactly the same syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.core.errors import BadArgument, NotFound
+from bot.core.registry import Actor, command
+from bot.core.replies import Reply, quote, truncate
+from bot.core.text import defuse_mentions
+from bot.features.prompts.posting import Poster
+from bot.features.prompts.recurrence import (
+    ISO_DATE,
+    Limits,
+    discord_timestamp,
+    next_after,
+    on_local_date,
+    parse_schedule,
+    rule_string,
+    take_channel,
+    total_count,
+    upcoming,
+)
+from bot.features.prompts.scheduler import Scheduler
+from bot.features.prompts.store import NewPlan, Plan
+from bot.services import Services
+
+ID = re.compile(r"^#?(\d{1,12})$")
+SHOW_NEXT = 5
+LIST_MAX = 20
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a prompt says: free text, or a prompt-bank entry with its reading and evidence."""
+
+    question: str
+    follow_up: str = ""
+    evidence: str = ""
+    reading_id: str | None = None
+    bank_id: str | None = None
+
+
+def resolve_content(services: Services, text: str) -> Content:
+    """A single word is a prompt-bank id; anything longer is the question itself.
+
+    An unknown bank id is refused rather than posted as a one-word "question", because it is
+    almost always a typo of an id.
+    """
+    text = text.strip()
+    if not text:
+        raise BadArgument("What should I post? Give a prompt-bank id or the question itself.")
+    if len(text.split()) > 1 or text.endswith("?"):
+        return Content(question=text)
+    entry = services.prompt_bank.get(text)
+    if entry is None:
+        raise BadArgument(
+            f"There is no prompt `{text}` in the prompt bank "
+            "(see `!prompt bank`). To post your own question, write it out in full."
+        )
+    return Content(
+        question=entry.question,
+        follow_up=entry.follow_up,
+        evidence=entry.evidence,
+        reading_id=entry.reading_id,
+        bank_id=entry.id,
+    )
+
+
+async def _check_channel(scheduler: Scheduler, actor: Actor, channel_id: int | None) -> int:
+    if channel_id is None:
+        raise BadArgument("Name a channel (`#channel`) or run this in the seminar channel.")
+    poster: Poster | None = scheduler.poster
+    if poster is not None:
+        await poster.check_channel(actor.guild_id, channel_id)
+    return channel_id
+
+
+def _new_plan(
+    services: Services, actor: Actor, channel_id: int, content: Content, **extra: Any
+) -> NewPlan:
+    assert actor.guild_id is not None  # instructor commands are server-only
+    return NewPlan(
+        guild_id=actor.guild_id,
+        channel_id=channel_id,
+        created_by=actor.user_id,
+        notify_channel_id=actor.channel_id,
+        text=content.question,
+        follow_up=content.follow_up,
+        evidence=content.evidence,
+        reading_id=content.reading_id,
+        bank_id=content.bank_id,
+        tz=services.settings.timezone,
+        **extra,
+    )
+
+
+def _question(text: str, limit: int = 300) -> str:
+    return truncate(defuse_mentions(text), limit)
+
+
+@command(
+    "prompt post",
+    usage="!prompt post [#channel] <bank-id | question>",
+    help="Post a discussion prompt now (a prompt-bank id or your own question).",
+    instructor=True,
+)
+async def prompt_post(services: Services, actor: Actor, args: str) -> Reply:
+    """Post now, through the same at-most-once path as scheduled prompts."""
+    scheduler = services.scheduler
+    if scheduler.poster is None:
+        raise BadArgument("Posting is not available: the bot is not connected to a channel.")
+    channel_id, text = take_channel(args)
+    content = resolve_content(services, text)
+    channel_id = await _check_channel(scheduler, actor, channel_id or actor.channel_id)
+    now = services.clock.now()
+    _, _, claimed = await scheduler.store.create(
+        _new_plan(services, actor, channel_id, content, dtstart=now),
+        now=now,
+        max_active=services.settings.max_active_plans_per_guild,
+        claim_now=True,
+        close_hours=services.settings.prompt_response_hours,
+    )
+    assert claimed is not None
+    result, error = await scheduler.deliver(claimed, notify=False)
+    if result is None:
+        raise BadArgument(f"I could not post in <#{channel_id}>: {error}. Nothing was posted.")
+    closes = claimed.post.closes_at
+    body = f"Prompt **{claimed.post.id}** is up in <#{channel_id}>."
+    if closes is not None:
+        body += f" Responses close {discord_timestamp(closes)}."
+    return Reply(
+        title=f"Posted prompt {claimed.post.id}",
+        body=body,
+        footer=f"Stop collecting responses early with !prompt close {claimed.post.id}",
+    )
+
+
+@command(
+    "prompt schedule",
+    usage=(
+        "!prompt schedule <when> [#channel] [--every day|week|hour|<n> days] "
+        "[--count N | --until DATE] <bank-id | question>"
+    ),
+    help=(
+        'Schedule a prompt: <when> is +2h, 2025-03-04T10:00 (course time zone) or "next '
+        'tuesday 10:00" in quotes; repeat with --every and --count/--until.'
+    ),
+    instructor=True,
+)
+async def prompt_schedule(services: Services, actor: Actor, args: str) -> Reply:
+    """Parse, validate, check the channel, store the plan, wake the scheduler."""
+    scheduler = services.scheduler
+    settings = services.settings
+    now = services.clock.now()
+    spec = parse_schedule(args, now, settings.tz, Limits.from_settings(settings))
+    content = resolve_content(services, spec.content)
+    channel_id = await _check_channel(scheduler, actor, spec.channel_id or actor.channel_id)
+    rule = rule_string(spec.recurrence, settings.tz) if spec.recurrence else None
+    plan, _, _ = await scheduler.store.create(
+        _new_plan(services, actor, channel_id, content, dtstart=spec.first, rrule=rule),
+        now=now,
+        max_active=settings.max_active_plans_per_guild,
+    )
+    scheduler.wake()
+    total = total_count(plan.dtstart, plan.rrule, plan.zone)
+    times = upcoming(plan.dtstart, plan.rrule, plan.zone, now, SHOW_NEXT)
+    how = spec.recurrence.describe() if spec.recurrence else "once"
+    reply = Reply(
+        title=f"Scheduled plan {plan.id}",
+        body=(
+            f"{total} prompt{'s' if total != 1 else ''} in <#{channel_id}> ({how}). "
+            f"First: {discord_timestamp(times[0])} ({discord_timestamp(times[0], 'R')})."
+        ),
+        footer=f"Cancel with !prompt cancel {plan.id} (or one time: !prompt cancel {plan.id} next)",
+    )
+    if total > 1:
+        shown = "\n".join(discord_timestamp(t) for t in times)
+        if total > len(times):
+            shown += f"\n… and {total - len(times)} more"
+        reply.add_field("Next times", shown)
+    reply.add_field("Prompt", quote(_question(content.question, 900)))
+    return reply
+
+
+@command(
+    "prompt list",
+    usage="!prompt list",
+    help="Upcoming scheduled prompts (plan ids, channel, next time) and open prompts.",
+    instructor=True,
+)
+async def prompt_list(services: Services, actor: Actor, args: str) -> Reply:
+    """Plans still to come, soonest first, and prompts still collecting responses."""
+    store = services.scheduler.store
+    assert actor.guild_id is not None
+    now = services.clock.now()
+    plans = await store.active_plans(actor.guild_id)
+    posts = await store.open_posts(actor.guild_id, now)
+    if not plans and not posts:
+        return Reply(
+            title="No prompts",
+            body="Nothing is scheduled and no prompt is open. Try `!prompt schedule +1h …`.",
+        )
+    reply = Reply(title="Prompts")
+    lines = []
+    for plan, occ in plans[:LIST_MAX]:
+        when = discord_timestamp(occ.due_at) if occ else "—"
+        remaining = ""
+        if plan.rrule and occ is not None:
+            total = total_count(plan.dtstart, plan.rrule, plan.zone)
+            remaining = f" · {occ.seq} of {total}"
+        lines.append(
+            f"**Plan {plan.id}** · <#{plan.channel_id}> · next {when}{remaining}\n"
+            f"  {_question(plan.text, 90)}"
+        )
+    if len(plans) > LIST_MAX:
+        lines.append(f"… and {len(plans) - LIST_MAX} more plans")
+    if lines:
+        reply.add_field(f"Scheduled ({len(plans)})", truncate("\n".join(lines), 1024))
+    open_lines = [
+        f"**Prompt {p.id}** · <#{p.channel_id}> · closes "
+        f"{discord_timestamp(p.closes_at, 'R') if p.closes_at else 'never'}\n"
+        f"  {_question(p.question, 90)}"
+        for p in posts
+    ]
+    if open_lines:
+        reply.add_field(f"Open for responses ({len(posts)})", truncate("\n".join(open_lines), 1024))
+    reply.footer = "!prompt cancel <plan> [next|DATE] · !prompt close <prompt>"
+    return reply
+
+
+async def _plan_in_guild(services: Services, actor: Actor, raw: str) -> Plan:
+    match = ID.match(raw)
+    if not match:
+        raise BadArgument("Give a plan id from `!prompt list`, e.g. `!prompt cancel 3`.")
+    plan_id = int(match.group(1))
+    try:
+        plan = await services.scheduler.store.plan(plan_id)
+    except NotFound:
+        plan = None
+    if plan is None or plan.guild_id != actor.guild_id:
+        raise NotFound(f"There is no plan {plan_id} in this server (see `!prompt list`).")
+    return plan
+
+
+@command(
+    "prompt cancel",
+    usage="!prompt cancel <plan-id> [next | YYYY-MM-DD]",
+    help="Cancel a whole plan, or only its next prompt, or its prompt on one date.",
+    instructor=True,
+)
+async def prompt_cancel(services: Services, actor: Actor, args: str) -> Reply:
+    """Cancel the plan, or add one EXDATE (``next`` or a local date) and move it on."""
+    parts = args.split()
+    if not parts or len(parts) > 2:
+        raise BadArgument("Usage: `!prompt cancel <plan-id> [next | YYYY-MM-DD]`.")
+    scheduler = services.scheduler
+    store = scheduler.store
+    plan = await _plan_in_guild(services, actor, parts[0])
+    if plan.status != "active":
+        raise BadArgument(f"Plan {plan.id} is already {plan.status}; nothing to cancel.")
+    now = services.clock.now()
+    if len(parts) == 1:
+        await store.cancel_plan(plan.id, now)
+        scheduler.wake()
+        return Reply(
+            title=f"Cancelled plan {plan.id}",
+            body=f"No more prompts from plan {plan.id} will be posted in <#{plan.channel_id}>.",
+        )
+    which = parts[1].lower()
+    pending = next(
+        (o for _, o in await store.active_plans(plan.guild_id) if o and o.plan_id == plan.id), None
+    )
+    if which == "next":
+        if pending is None:
+            raise BadArgument(f"Plan {plan.id} has no upcoming prompt.")
+        targets = [pending.due_at]
+    elif ISO_DATE.match(which):
+        targets = [
+            t
+            for t in on_local_date(plan.dtstart, plan.rrule, plan.zone, date.fromisoformat(which))
+            if t > now
+        ]
+        if not targets:
+            raise BadArgument(f"Plan {plan.id} has no upcoming prompt on {which}.")
+    else:
+        raise BadArgument("Say `next` or a date such as `2025-03-04`.")
+    for when in targets:
+        await store.add_exdate(plan.id, when)
+    if pending is not None and pending.due_at in targets:
+        fresh = await store.plan(plan.id)
+        following = next_after(
+            fresh.dtstart, fresh.rrule, fresh.zone, pending.due_at, fresh.exdates
+        )
+        await store.skip(
+            pending,
+            status="cancelled",
+            error="cancelled by an instructor",
+            now=now,
+            following=following,
+        )
+    scheduler.wake()
+    fresh = await store.plan(plan.id)
+    left = upcoming(fresh.dtstart, fresh.rrule, fresh.zone, now, 1, fresh.exdates)
+    after = f" The next one is {discord_timestamp(left[0])}." if left else " No prompts are left."
+    return Reply(
+        title=f"Skipped {len(targets)} prompt{'s' if len(targets) != 1 else ''} of plan {plan.id}",
+        body=", ".join(discord_timestamp(t) for t in targets) + " will not be posted." + after,
+    )
+
+
+@command(
+    "prompt close",
+    usage="!prompt close <prompt-id>",
+    help="Stop collecting responses to a posted prompt (later answers are kept, flagged late).",
+    instructor=True,
+)
+async def prompt_close(services: Services, actor: Actor, args: str) -> Reply:
+    """Set ``closed_at`` on a post of this server."""
+    match = ID.match(args.strip())
+    if not match:
+        raise BadArgument("Give a prompt id, e.g. `!prompt close 12` (see `!prompt list`).")
+    post_id = int(match.group(1))
+    store = services.scheduler.store
+    post = await store.post(post_id)
+    if post is None or post.guild_id != actor.guild_id or post.message_id is None:
+        raise NotFound(f"There is no posted prompt {post_id} in this server.")
+    if post.closed_at is not None:
+        return Reply(
+            title=f"Prompt {post_id} is already closed",
+            body=f"It closed {discord_timestamp(post.closed_at)}.",
+        )
+    now = services.clock.now()
+    await store.close_post(post_id, now)
+    return Reply(
+        title=f"Closed prompt {post_id}",
+        body=(
+            f"Responses to prompt {post_id} are no longer collected as on time; anything "
+            "written later is still kept and flagged late."
+        ),
+    )

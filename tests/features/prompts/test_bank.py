@@ -1,0 +1,138 @@
+"""The prompt bank: hand-written prompts check out against the reading; others are generated."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from bot.core.errors import UnknownReading
+from bot.core.registry import Actor, dispatch
+from bot.core.replies import EMBED_DESCRIPTION_MAX
+from bot.features.prompts.bank import BankPrompt, PromptBank, load_prompt_bank
+from bot.features.readings import load_library
+from bot.features.themes import ThemeEngine
+from bot.features.themes.glossary import load_glossary
+from tests.helpers.paths import REPO_SEEDS
+from tests.helpers.themes import FIXTURE_SEEDS, OTHER_ID, SEED_ID, is_verbatim
+
+STUDENT = Actor(user_id=1, name="student", guild_id=10, channel_id=20)
+
+
+@pytest.fixture(scope="module")
+def bank() -> PromptBank:
+    library = load_library(REPO_SEEDS)
+    glossary = load_glossary(REPO_SEEDS / "glossary.toml")
+    return load_prompt_bank(REPO_SEEDS / "prompts.toml", library, glossary, ThemeEngine(glossary))
+
+
+def test_seed_prompt_file_loads_without_warnings(bank):
+    assert bank.warnings == []
+
+
+def test_at_least_fifteen_prompts_on_cooptation_and_ngo_autonomy(bank):
+    prompts = bank.for_reading(SEED_ID)
+    assert len(prompts) >= 15
+    assert all(not p.generated for p in prompts)
+    about = [p for p in prompts if {"co-optation", "ngo-autonomy"} & set(p.tags)]
+    assert len(about) >= 15
+    assert len({p.id for p in prompts}) == len(prompts)
+    for p in prompts:
+        assert p.question and p.follow_up and p.tags
+
+
+def test_every_evidence_is_verbatim_in_its_reading(bank):
+    library = load_library(REPO_SEEDS)
+    for prompt in bank.written():
+        reading = library.get(prompt.reading_id)
+        assert reading is not None, prompt.id
+        assert prompt.evidence and is_verbatim(prompt.evidence, reading), prompt.id
+
+
+def test_interface_get_and_theme(bank):
+    prompt = bank.get("kan-ku-cooptation-1")
+    assert isinstance(prompt, BankPrompt) and prompt.reading_id == SEED_ID
+    assert bank.get("KAN-KU-COOPTATION-1") == prompt
+    assert bank.get("no-such-prompt") is None
+    assert prompt in bank.for_theme("co-optation")
+    assert all("legitimacy" in p.tags for p in bank.for_theme("legitimacy"))
+
+
+def test_readings_without_prompts_get_generated_ones():
+    library = load_library(FIXTURE_SEEDS)
+    bank = PromptBank([], library, ThemeEngine())
+    prompts = bank.for_reading(OTHER_ID)
+    assert 3 <= len(prompts) <= 5
+    reading = library.get(OTHER_ID)
+    for p in prompts:
+        assert p.generated and p.id.startswith(OTHER_ID) and p.id.endswith("-auto")
+        assert bank.get(p.id) == p
+        assert p.evidence == "" or is_verbatim(p.evidence, reading)
+    assert "algorithmic management" in prompts[0].question.lower()
+    assert bank.all() == prompts
+    assert not reading.authors  # so no prompt may name them ("Unknown author … describe")
+    for p in prompts:
+        assert "unknown" not in (p.question + p.follow_up).lower()
+        assert re.search(r"“[^”]+”", p.question), p.question  # the theme, quoted
+
+
+BAD_PROMPTS = f'''[[prompt]]
+id = "ok-1"
+reading = "{SEED_ID}"
+tags = ["co-optation", "no-such-tag"]
+question = "A fine question about the reading?"
+follow_up = "A fine follow-up question?"
+evidence = "This sentence is not in the reading at all."
+
+[[prompt]]
+id = "missing-question"
+reading = "{SEED_ID}"
+follow_up = "A follow-up without a question."
+'''
+
+
+def test_broken_prompt_file_names_file_line_and_field(tmp_path):
+    path = tmp_path / "prompts.toml"
+    path.write_text(BAD_PROMPTS, encoding="utf-8")
+    library = load_library(REPO_SEEDS)
+    bank = load_prompt_bank(path, library, load_glossary(REPO_SEEDS / "glossary.toml"))
+    assert [p.id for p in bank.written()] == ["ok-1"]
+    text = "\n".join(bank.warnings)
+    assert f"{path}, line 7 (prompt 'ok-1'), field 'evidence'" in text
+    assert "line 4 (prompt 'ok-1'), field 'tags': 'no-such-tag'" in text
+    assert "(prompt 'missing-question'), field 'question'" in text
+
+
+async def test_prompt_bank_command_lists_ids(services):
+    reply = await dispatch(services, STUDENT, "prompt bank", "co-optation")
+    assert "`kan-ku-cooptation-1`" in reply.body
+    assert "Co-optation" in reply.title
+    reading = await dispatch(services, STUDENT, "prompt bank", "kan-ku")
+    assert reading.body.count("`kan-ku-") >= 15
+    with pytest.raises(UnknownReading):
+        await dispatch(services, STUDENT, "prompt bank", "klingon")
+
+
+async def test_prompt_bank_listing_stays_within_discord_limits(services):
+    many = [
+        BankPrompt(f"p-{i}", SEED_ID, ("co-optation",), "Why? " * 60, "How?", "")
+        for i in range(200)
+    ]
+    services.prompt_bank = PromptBank(many, services.library, services.themes)
+    reply = await dispatch(services, STUDENT, "prompt bank", "")
+    assert len(reply.body) <= EMBED_DESCRIPTION_MAX
+    assert "more; narrow it" in reply.body
+
+
+async def test_generated_prompts_listed_for_a_new_reading(seeds_dir, settings):
+    for path in FIXTURE_SEEDS.iterdir():
+        shutil.copy(path, seeds_dir / path.name)
+    from bot.services import Services
+
+    services = await Services.open(settings)
+    try:
+        reply = await dispatch(services, STUDENT, "prompt bank", OTHER_ID)
+        assert "-auto`" in reply.body and "generated" in reply.footer
+    finally:
+        await services.close()

@@ -1,0 +1,161 @@
+"""Pure tests of ``<when>`` parsing, recurrence rules and limits (no database, no clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.errors import BadArgument
+from bot.features.prompts.recurrence import (
+    Limits,
+    next_after,
+    occurrences,
+    parse_schedule,
+    parse_when,
+    rule_string,
+    to_utc_iso,
+    upcoming,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # a Saturday, before the spring change
+LIMITS = Limits(max_days_ahead=366, min_recurrence_minutes=60)
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("+90s", timedelta(seconds=90)),
+        ("+10m", timedelta(minutes=10)),
+        ("+2h", timedelta(hours=2)),
+        ("+3d", timedelta(days=3)),
+        ("+1w", timedelta(weeks=1)),
+    ],
+)
+def test_relative_times(text, delta):
+    assert parse_when(text, NOW, LONDON) == NOW + delta
+
+
+def test_iso_without_offset_is_course_time():
+    # 1 July is summer time in London: 10:00 local is 09:00 UTC
+    assert parse_when("2025-07-01T10:00", NOW, LONDON) == datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+    assert parse_when("2025-07-01 10:00", NOW, LONDON) == datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def test_iso_with_offset_is_taken_as_given():
+    when = parse_when("2025-07-01T10:00+02:00", NOW, LONDON)
+    assert when == datetime(2025, 7, 1, 8, 0, tzinfo=UTC)
+    assert parse_when("2025-07-01T10:00Z", NOW, LONDON) == datetime(2025, 7, 1, 10, tzinfo=UTC)
+
+
+def test_natural_language_prefers_the_future_in_course_time():
+    # Saturday 1 March → "next tuesday 10:00" is Tuesday 4 March, 10:00 London (= UTC in March)
+    when = parse_when("next tuesday 10:00", NOW, LONDON)
+    assert when == datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
+    summer_now = datetime(2025, 6, 28, 12, 0, tzinfo=UTC)
+    assert parse_when("tuesday 10:00", summer_now, LONDON) == datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["whenever", "2025-13-45T10:00", "2025-03-04", "+5 parsecs"])
+def test_unparseable_times_are_refused(text):
+    with pytest.raises(BadArgument):
+        parse_when(text, NOW, LONDON)
+
+
+def test_schedule_parses_quoted_when_channel_flags_and_text():
+    spec = parse_schedule(
+        '"next tuesday 10:00" <#123456789012345678> --every week --count 12 '
+        "What's co-optation -- and who does it serve?",
+        NOW,
+        LONDON,
+        LIMITS,
+    )
+    assert spec.first == datetime(2025, 3, 4, 10, tzinfo=UTC)
+    assert spec.channel_id == 123456789012345678
+    assert spec.recurrence is not None and spec.recurrence.count == 12
+    assert spec.content == "What's co-optation -- and who does it serve?"
+
+
+def test_flags_may_follow_the_text():
+    spec = parse_schedule(
+        "+1h Discuss the reading. --every 2 days --until 2025-03-20", NOW, LONDON, LIMITS
+    )
+    assert spec.content == "Discuss the reading."
+    assert spec.recurrence is not None and spec.recurrence.interval == 2
+    times = list(occurrences(spec.first, rule_string(spec.recurrence, LONDON), LONDON))
+    assert times[0] == NOW + timedelta(hours=1)
+    assert all(t.astimezone(LONDON).date().isoformat() <= "2025-03-20" for t in times)
+    assert len(times) == 10  # 1, 3, 5 … 19 March
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ("2024-01-01T10:00 Past question here", "past"),
+        ("+400d Too far ahead", "366 days"),
+        ("+1h --every 30 minutes --count 3 Too often", "at most hourly"),
+        ("+1h --every 5 m --count 3 Too often", "at most hourly"),
+        ("+1h --every month --count 3 Monthly", "--every 4 weeks"),
+        ("+1h --every fortnight --count 3 Unknown unit", "flag"),
+        ("+1h --every hour Forever", "end"),
+        ("+1h --every day --count 400 Daily for too long", "days ahead"),
+        ("+1h --every day --until 2027-01-01 Until too late", "days ahead"),
+        ("+1h --count 3 No every", "--every"),
+        ("+1h", "What should I post"),
+    ],
+)
+def test_limits_and_mistakes_are_refused(args, needle):
+    with pytest.raises(BadArgument) as err:
+        parse_schedule(args, NOW, LONDON, LIMITS)
+    assert needle in err.value.message
+
+
+def test_min_recurrence_setting_is_respected():
+    strict = Limits(max_days_ahead=366, min_recurrence_minutes=24 * 60)
+    with pytest.raises(BadArgument, match="1440 minutes"):
+        parse_schedule("+1h --every 2 hours --count 3 Too often", NOW, LONDON, strict)
+    assert parse_schedule("+1h --every day --count 3 Daily is fine", NOW, LONDON, strict)
+
+
+def test_daily_0900_london_across_both_dst_changes():
+    """One post per local day at 09:00, through the March and October changes."""
+    first = parse_when("2025-03-25T09:00", NOW, LONDON)
+    spec = parse_schedule(
+        "2025-03-25T09:00 --every day --until 2025-11-01 Daily question text", NOW, LONDON, LIMITS
+    )
+    rule = rule_string(spec.recurrence, LONDON)
+    times = list(occurrences(first, rule, LONDON))
+    local = [t.astimezone(LONDON) for t in times]
+    assert all((t.hour, t.minute) == (9, 0) for t in local)
+    days = [t.date() for t in local]
+    assert len(days) == len(set(days)) == (days[-1] - days[0]).days + 1
+    by_day = {t.date().isoformat(): t for t in times}
+    # BST starts 30 March 2025 and ends 26 October 2025
+    assert by_day["2025-03-29"].hour == 9  # GMT: 09:00 local is 09:00 UTC
+    assert by_day["2025-03-30"].hour == 8  # BST: 09:00 local is 08:00 UTC
+    assert by_day["2025-10-25"].hour == 8
+    assert by_day["2025-10-26"].hour == 9
+    assert by_day["2025-10-26"] - by_day["2025-10-25"] == timedelta(hours=25)
+
+
+def test_hourly_rules_stay_sixty_minutes_apart_across_dst():
+    first = datetime(2025, 3, 29, 23, 0, tzinfo=UTC)
+    spec = parse_schedule(
+        "2025-03-29T23:00Z --every hour --count 6 Hourly question text",
+        first - timedelta(hours=1),
+        LONDON,
+        LIMITS,
+    )
+    times = list(occurrences(first, rule_string(spec.recurrence, LONDON), LONDON))
+    assert [b - a for a, b in zip(times, times[1:], strict=False)] == [timedelta(hours=1)] * 5
+
+
+def test_next_after_skips_exdates_and_ends():
+    first = datetime(2025, 3, 4, 10, tzinfo=UTC)
+    rule = "FREQ=WEEKLY;INTERVAL=1;COUNT=3"
+    skip = {to_utc_iso(first + timedelta(weeks=1))}
+    assert next_after(first, rule, LONDON, first, skip) == (3, first + timedelta(weeks=2))
+    assert next_after(first, rule, LONDON, first + timedelta(weeks=2)) is None
+    assert upcoming(first, rule, LONDON, first, 10, skip) == [first, first + timedelta(weeks=2)]

@@ -1,0 +1,1 @@
+"""Test helpers: fakes, dpytest glue, PDF maker, and the repository paths."""
