@@ -7,10 +7,13 @@ covered without editing this file.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from discord.ext import commands
 
 from bot.core.errors import NotInstructor
 from bot.core.registry import REGISTRY
+from bot.features import load_commands
 from tests.helpers.dpytest import member, say, sent_messages
 
 # Arguments that would make each instructor command do something if the caller were allowed.
@@ -35,7 +38,12 @@ async def every_row(bot) -> dict[str, list[tuple]]:
     return {t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t}")] for t in tables}
 
 
+EXPECTED_COMMANDS = 18  # the README's command table, less !help and the Discord-only !sync
+
+
 async def test_every_core_command_is_a_discord_command(dpy_bot):
+    load_commands()  # the guard must not pass on an empty registry when run alone
+    assert len(REGISTRY) == EXPECTED_COMMANDS
     names = {c.qualified_name for c in dpy_bot.walk_commands()}
     missing = [path for path in REGISTRY if path not in names]
     assert missing == []
@@ -144,6 +152,7 @@ class FakeSlashContext:
     def __init__(self):
         self.interaction = object()
         self.guild = object()
+        self.bot = SimpleNamespace(settings=SimpleNamespace(command_prefix="!"))
         self.sent: list[dict] = []
 
     async def send(self, **kwargs):
