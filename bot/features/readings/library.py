@@ -24,6 +24,11 @@ from bot.features.readings.models import (
     slugify,
 )
 from bot.features.readings.parsers.bibtex import BibtexParseError, parse_bibtex
+from bot.features.readings.parsers.csljson import (
+    CslJsonParseError,
+    looks_like_csl_json,
+    parse_csl_json,
+)
 from bot.features.readings.parsers.pdf import PdfParseError, parse_pdf
 from bot.features.readings.parsers.portal import PortalParseError, looks_like_portal, parse_portal
 from bot.features.readings.parsers.ris import RisParseError, parse_ris
@@ -166,7 +171,7 @@ def load_library(seeds_dir: Path) -> Library:
         if path.name.startswith(".") or not path.is_file():
             continue
         suffix = path.suffix.lower()
-        if suffix in DATA_SUFFIXES:
+        if suffix in DATA_SUFFIXES and not (suffix == ".json" and _is_csl_json(path)):
             continue
         if suffix not in READING_SUFFIXES:
             warnings.append(f"{path.name}: skipped (not a reading file: .txt, .ris, .bib or .pdf)")
@@ -178,6 +183,7 @@ def load_library(seeds_dir: Path) -> Library:
             RisParseError,
             BibtexParseError,
             PdfParseError,
+            CslJsonParseError,
             SeedFileError,
         ) as exc:
             warnings.append(f"{path.name}: skipped: {exc}")
@@ -224,6 +230,8 @@ def parse_file(path: Path) -> tuple[list[ParsedWork], list[str]]:
             raise SeedFileError("the file is empty")
         return [parse_pdf(path)], []
     text = read_text(path)
+    if suffix == ".json":
+        return parse_csl_json(path, text)
     if suffix == ".ris":
         return parse_ris(path, text), []
     if suffix in (".bib", ".bibtex"):
@@ -231,6 +239,15 @@ def parse_file(path: Path) -> tuple[list[ParsedWork], list[str]]:
     if looks_like_portal(text):
         return [parse_portal(path, text)], []
     return [_plain_text(path, text)], []
+
+
+def _is_csl_json(path: Path) -> bool:
+    """A ``.json`` seed is a reading when it is CSL-JSON; other ``.json`` files are course data."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return looks_like_csl_json(handle.read(4000))
+    except OSError:
+        return False
 
 
 def _plain_text(path: Path, text: str) -> ParsedWork:
