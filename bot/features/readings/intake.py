@@ -67,10 +67,20 @@ PARSE_ERRORS = (
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file offered to the library: the name it was sent under and its bytes."""
+    """A file offered to the library: the name it was sent under and its bytes.
+
+    ``size`` is the size the sender declared, for a file too large to fetch (``data`` then
+    empty); otherwise it is ``len(data)``.
+    """
 
     name: str
     data: bytes
+    size: int = -1
+
+    @property
+    def length(self) -> int:
+        """The file's size in bytes (declared, or counted)."""
+        return max(self.size, len(self.data))
 
 
 @dataclass
@@ -140,7 +150,9 @@ def trial_parse(name: str, data: bytes) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="seminar-intake-") as scratch:
         path = Path(scratch) / name
         path.write_bytes(data)
-        if path.suffix == ".json" and not looks_like_csl_json(data[:4000].decode("utf-8", "ignore")):
+        if path.suffix == ".json" and not looks_like_csl_json(
+            data[:4000].decode("utf-8", "ignore")
+        ):
             raise BadArgument("a .json reading must be CSL-JSON (an array of CSL items)")
         try:
             works, notes = parse_file(path)
@@ -210,8 +222,8 @@ class Intake:
         limit = self.services.settings.max_upload_mb
         try:
             name = safe_file_name(offered.name)
-            if len(offered.data) > limit * 1_000_000:
-                size = len(offered.data) / 1_000_000
+            if offered.length > limit * 1_000_000:
+                size = offered.length / 1_000_000
                 raise BadArgument(f"it is {size:.1f} MB; MAX_UPLOAD_MB allows {limit:g} MB")
             target = self.seeds_dir / name
             if target.exists() and not replace:
@@ -298,4 +310,3 @@ class Intake:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-
