@@ -14,8 +14,8 @@ from discord.ext import commands
 from bot.core.errors import NotInstructor
 from bot.core.registry import REGISTRY
 from bot.features import load_commands
-from tests.helpers.paths import REPO
 from tests.helpers.dpytest import member, say, sent_messages
+from tests.helpers.paths import REPO
 
 # Arguments that would make each instructor command do something if the caller were allowed.
 SAMPLE_ARGS = {
