@@ -25,6 +25,8 @@ SAMPLE_ARGS = {
     "prompt close": "1",
     "responses": "1",
     "participation": "last week",
+    "readings remove": "serving the people",
+    "readings add": "10.1177/0097700420938146",
 }
 
 
