@@ -39,6 +39,7 @@ from bot.features.readings.library import (
     load_library,
     parse_file,
 )
+from bot.features.readings.models import normalise_doi, normalise_title
 from bot.features.readings.parsers.bibtex import BibtexParseError
 from bot.features.readings.parsers.csljson import CslJsonParseError, looks_like_csl_json
 from bot.features.readings.parsers.pdf import PdfParseError
@@ -46,7 +47,7 @@ from bot.features.readings.parsers.portal import PortalParseError
 from bot.features.readings.parsers.ris import RisParseError
 
 if TYPE_CHECKING:
-    from bot.features.readings.models import Reading
+    from bot.features.readings.models import ParsedWork, Reading
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,8 @@ def diff_libraries(old: Library, new: Library) -> ReloadReport:
     return report
 
 
-def trial_parse(name: str, data: bytes) -> list[str]:
-    """Parse one file alone in a scratch folder; its non-fatal notes, or ``BadArgument``.
+def trial_parse(name: str, data: bytes) -> list[ParsedWork]:
+    """Parse one file alone in a scratch folder; the works found, or ``BadArgument``.
 
     Runs in a worker thread (PDF parsing takes seconds). The scratch copy is deleted.
     """
@@ -163,7 +164,24 @@ def trial_parse(name: str, data: bytes) -> list[str]:
             raise BadArgument(f"the file could not be read ({type(exc).__name__})") from exc
         if not works:
             raise BadArgument("no reading was found in it")
-        return notes
+        return works
+
+
+def joined_reading(library: Library, works: list[ParsedWork]) -> Reading | None:
+    """The loaded reading a one-work file describes (same DOI or title), if any.
+
+    Such a file is saved under that reading's id, so the merged reading keeps its id (ids
+    come from file names) and prompts and links that use it keep working.
+    """
+    if len(works) != 1:
+        return None
+    csl = works[0].csl
+    doi = normalise_doi(str(csl.get("DOI", ""))) if csl.get("DOI") else ""
+    title = normalise_title(str(csl.get("title", "")))
+    for reading in library:
+        if (doi and reading.doi == doi) or (title and normalise_title(reading.title) == title):
+            return reading
+    return None
 
 
 def _unique(path: Path) -> Path:
@@ -225,13 +243,17 @@ class Intake:
             if offered.length > limit * 1_000_000:
                 size = offered.length / 1_000_000
                 raise BadArgument(f"it is {size:.1f} MB; MAX_UPLOAD_MB allows {limit:g} MB")
+            works = await asyncio.to_thread(trial_parse, name, offered.data)
+            joins = joined_reading(self.services.library, works)
+            if joins is not None and not name.startswith(joins.id):
+                taken = self.seeds_dir / f"{joins.id}{Path(name).suffix}"
+                name = taken.name if not taken.exists() else f"{joins.id}-{name}"
             target = self.seeds_dir / name
             if target.exists() and not replace:
                 raise BadArgument(
                     f"`{name}` is already in the seeds folder; add `--replace` to replace it "
                     "(the old file is kept in removed/)"
                 )
-            await asyncio.to_thread(trial_parse, name, offered.data)
         except BadArgument as exc:
             outcome.refused = exc.message
             return outcome

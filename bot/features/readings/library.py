@@ -173,7 +173,7 @@ def load_library(seeds_dir: Path) -> Library:
         suffix = path.suffix.lower()
         if suffix in DATA_SUFFIXES and not (suffix == ".json" and _is_csl_json(path)):
             continue
-        if suffix not in READING_SUFFIXES:
+        if suffix not in READING_SUFFIXES | {".json"}:
             warnings.append(f"{path.name}: skipped (not a reading file: .txt, .ris, .bib or .pdf)")
             continue
         try:
