@@ -183,10 +183,7 @@ async def _add_doi(services: Services, doi: str, replace: bool) -> Reply:
     from bot.features.readings.intake import IncomingFile
 
     item = await fetch_work(doi, services.settings)
-    known = next((r for r in services.library if r.doi and r.doi == doi.lower()), None)
-    # Named after the reading it joins, so that reading keeps its id; else after the work.
-    stem = known.id if known else file_stem(item)
-    item["id"] = stem
+    stem = item["id"] = file_stem(item)  # the intake renames it after a reading it joins
     data = json.dumps([item], ensure_ascii=False, indent=2).encode("utf-8")
     outcomes, report = await services.intake.add_files(
         [IncomingFile(f"{stem}.json", data)], replace=replace
