@@ -80,7 +80,9 @@ class Services:
         services.reading_cache = ReadingCache(db)
         services.intake = Intake(services)  # !readings add/remove/reload; close() cancels
         services.components["intake"] = services.intake
-        services.intake.background(services.precompute(library.readings, WARM_DELAY_S), "warm")
+        services.intake.background(
+            services.precompute(library.readings, WARM_DELAY_S, prune=True), "warm"
+        )
         return services
 
     def swap_library(self, library: Library, prompt_bank: PromptBank | None = None) -> None:
@@ -95,11 +97,13 @@ class Services:
             self.prompt_bank = prompt_bank
             self.data_warnings = [*self.glossary.warnings, *prompt_bank.warnings]
 
-    async def precompute(self, readings: list[Reading], delay_s: float = 0.0) -> WarmStats:
+    async def precompute(
+        self, readings: list[Reading], delay_s: float = 0.0, *, prune: bool = False
+    ) -> WarmStats:
         """Summaries of ``readings`` from the database, else computed in a worker and stored."""
         if delay_s:
             await asyncio.sleep(delay_s)
-        stats = await warm_summaries(self.summaries, self.reading_cache, readings)
+        stats = await warm_summaries(self.summaries, self.reading_cache, readings, prune=prune)
         self.warm_stats.loaded += stats.loaded
         self.warm_stats.computed += stats.computed
         self.warm_stats.computed_ids += stats.computed_ids

@@ -59,18 +59,14 @@ class ReadingCache:
 
     async def load(self, kind: str, version: str, keys: Iterable[str]) -> dict[str, Any]:
         """The stored values of ``kind`` for these content keys (missing keys are absent)."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, Any] = {}
-        for start in range(0, len(wanted), 500):  # SQLite's variable limit is 999 on old builds
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            rows = await self.db.fetchall(
-                "SELECT content_key, value FROM reading_cache WHERE kind = ? AND version = ? "
-                f"AND content_key IN ({marks})",  # noqa: S608 - only placeholders are joined
-                [kind, version, *chunk],
-            )
-            found.update({row["content_key"]: json.loads(row["value"]) for row in rows})
-        return found
+        wanted = set(keys)
+        rows = await self.db.fetchall(
+            "SELECT content_key, value FROM reading_cache WHERE kind = ? AND version = ?",
+            [kind, version],
+        )
+        return {
+            r["content_key"]: json.loads(r["value"]) for r in rows if r["content_key"] in wanted
+        }
 
     async def store(self, kind: str, version: str, items: Iterable[tuple[str, str, Any]]) -> int:
         """Write ``(content_key, reading_id, value)`` rows of ``kind``; returns how many."""
@@ -134,12 +130,17 @@ class WarmStats:
 
 
 async def warm_summaries(
-    summaries: SummaryCache, store: ReadingCache, readings: Iterable[Reading]
+    summaries: SummaryCache,
+    store: ReadingCache,
+    readings: Iterable[Reading],
+    *,
+    prune: bool = False,
 ) -> WarmStats:
     """Fill ``summaries`` for ``readings``: from the database, else computed in a worker.
 
     Each missing summary is computed alone in ``asyncio.to_thread`` (the loop keeps
-    answering between them) and written back, so the next start reads it instead.
+    answering between them) and written back, so the next start reads it instead. With
+    ``prune`` (``readings`` is the whole library), rows of readings no longer there go.
     """
     from bot.features.readings.summaries import summarize
 
@@ -167,4 +168,6 @@ async def warm_summaries(
                 stats.computed_ids.append(reading.id)
             fresh.append((key, reading.id, dataclasses.asdict(summary)))
         await store.store(kind, version, fresh)
+    if prune:
+        await store.prune(by_key)
     return stats

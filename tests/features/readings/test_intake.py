@@ -20,7 +20,8 @@ TEACHER = Actor(user_id=1, name="teacher", is_instructor=True, guild_id=5, chann
 STUDENT = Actor(user_id=2, name="student", guild_id=5, channel_id=6)
 SHIPPED = "kan-ku-2021-serving-the-people"
 
-RIS = b"""TY  - JOUR
+RIS = (
+    b"""TY  - JOUR
 TI  - Tenure, trust and the allotment: community gardens in post-industrial cities
 AU  - Okafor, Adaeze
 AU  - Lindqvist, Jonas
@@ -31,9 +32,11 @@ IS  - 3
 SP  - 201
 EP  - 219
 DO  - 10.5555/usq.2019.0042
-AB  - This article argues that community gardens turn vacant land into a commons. Drawing on interviews with forty gardeners, we show how informal tenure builds trust among neighbours.
+AB  - This article argues that community gardens turn vacant land into a commons. """
+    b"""Drawing on interviews with forty gardeners, we show how tenure builds trust.
 ER  -
 """
+)
 
 BIB_FOR_SHIPPED = """@article{kan2021,
   title = {Serving the people, building the party: Social organizations and party work in
@@ -80,7 +83,10 @@ async def test_a_citation_of_a_known_reading_is_merged_with_it(services, seeds_d
     reply = await add(services, IncomingFile("kan.bib", BIB_FOR_SHIPPED))
     text = field_text(reply)
     assert f"{SHIPPED} — Kan & Ku (2021)" in text
-    assert "Merged with: kan-ku-2021-serving-the-people.ris, kan-ku-2021-serving-the-people.txt" in text
+    assert (
+        "Merged with: kan-ku-2021-serving-the-people.ris, kan-ku-2021-serving-the-people.txt"
+        in text
+    )
     assert len(services.library) == 1
     # saved under the reading's id, so the merged reading keeps it
     assert seeds_dir / f"{SHIPPED}.bib" in services.library.get(SHIPPED).sources
