@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import pysbd
 
-_SEGMENTER = pysbd.Segmenter(language="en", clean=False)
+# A pysbd Segmenter keeps the text it is working on in its own attributes, so one shared by
+# threads (summaries and themes are computed in workers) mixes their texts up: one per thread.
+_LOCAL = threading.local()
+
+
+def _segmenter() -> pysbd.Segmenter:
+    segmenter = getattr(_LOCAL, "segmenter", None)
+    if segmenter is None:
+        segmenter = _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
+
+
 _MARKDOWN = re.compile(r"([\\*_`~|>\[\]])")
 _EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _VALUE_MARKS = re.compile("[\ue000\ue001]")  # reserved for reply values (bot.core.replies)
@@ -16,7 +28,7 @@ _ROLE_OR_USER = re.compile(r"<@([&!]?)(\d+)>")
 
 @lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _SEGMENTER.segment(text) if s.strip())
+    return tuple(s.strip() for s in _segmenter().segment(text) if s.strip())
 
 
 def sentences(text: str) -> list[str]:
