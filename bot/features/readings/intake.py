@@ -35,16 +35,11 @@ from bot.features.readings.cache import content_key
 from bot.features.readings.library import (
     READING_SUFFIXES,
     Library,
-    SeedFileError,
     load_library,
     parse_file,
 )
 from bot.features.readings.models import normalise_doi, normalise_title
-from bot.features.readings.parsers.bibtex import BibtexParseError
-from bot.features.readings.parsers.csljson import CslJsonParseError, looks_like_csl_json
-from bot.features.readings.parsers.pdf import PdfParseError
-from bot.features.readings.parsers.portal import PortalParseError
-from bot.features.readings.parsers.ris import RisParseError
+from bot.features.readings.parsers.csljson import looks_like_csl_json
 
 if TYPE_CHECKING:
     from bot.features.readings.models import ParsedWork, Reading
@@ -56,14 +51,6 @@ REMOVED_DIR = "removed"
 ACCEPTED_SUFFIXES = frozenset(READING_SUFFIXES | {".json"})
 MAX_NAME_CHARS = 100
 MAX_FILES = 10  # Discord attaches at most 10 files to a message
-PARSE_ERRORS = (
-    PortalParseError,
-    RisParseError,
-    BibtexParseError,
-    PdfParseError,
-    CslJsonParseError,
-    SeedFileError,
-)
 
 
 @dataclass(frozen=True)
@@ -157,7 +144,7 @@ def trial_parse(name: str, data: bytes) -> list[ParsedWork]:
             raise BadArgument("a .json reading must be CSL-JSON (an array of CSL items)")
         try:
             works, notes = parse_file(path)
-        except PARSE_ERRORS as exc:
+        except ValueError as exc:  # every parser's error (and SeedFileError) is a ValueError
             raise BadArgument(str(exc)) from exc
         except Exception as exc:  # a parser bug must refuse the file, not crash the command
             log.exception("parsing %s failed", name)
