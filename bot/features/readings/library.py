@@ -157,6 +157,38 @@ class Library:
         return [(self.readings[int(i)], float(scores[i])) for i in top]
 
 
+def csl_item(reading: Reading) -> dict[str, object]:
+    """The reading as one CSL-JSON item (CSL 1.0.2): its ``id``, every CSL variable, and its
+    ``abstract`` and ``keyword`` as Zotero's CSL JSON export writes them."""
+    item: dict[str, object] = {"id": reading.id, **reading.csl}
+    if reading.abstract:
+        item["abstract"] = reading.abstract
+    if reading.keywords:
+        item["keyword"] = ", ".join(reading.keywords)
+    return item
+
+
+def seeds_report(library: Library) -> dict[str, object]:
+    """What ``seeds check --json`` prints: every reading with its CSL item, files and notes.
+
+    Shape: ``{"readings": [{"id", "csl", "files", "warnings"}], "warnings": [...]}``; a
+    reading's warnings are its merges, refused merges and its files' warnings.
+    """
+    readings = []
+    for reading in library:
+        names = [p.name for p in reading.sources]
+        own = [w for w in library.warnings if w.split(":", 1)[0] in names]
+        readings.append(
+            {
+                "id": reading.id,
+                "csl": csl_item(reading),
+                "files": names,
+                "warnings": [*library.merges.get(reading.id, []), *own],
+            }
+        )
+    return {"readings": readings, "warnings": list(library.warnings)}
+
+
 def _words(text: str) -> list[str]:
     return utils.default_process(text).split()
 
