@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     prompt_response_hours: float = Field(default=168.0, gt=0)
     # A seed text file is read up to this size, an export up to this many records; the rest
     # is cut with a warning (bounded memory whatever lands in seeds/).
-    max_seed_file_mb: float = Field(default=20.0, gt=0, le=1024)
+    max_seed_file_mb: float = Field(default=10.0, gt=0, le=1024)
     max_records_per_file: int = Field(default=2000, ge=1)
 
     @field_validator("timezone")

@@ -158,8 +158,11 @@ class Library:
 
 
 def csl_item(reading: Reading) -> dict[str, object]:
-    """The reading as one CSL-JSON item (CSL 1.0.2): its ``id``, every CSL variable, and its
-    ``abstract`` and ``keyword`` as Zotero's CSL JSON export writes them."""
+    """The reading as one CSL-JSON item (CSL 1.0.2).
+
+    Its ``id``, every CSL variable, and its ``abstract`` and ``keyword`` as Zotero's CSL JSON
+    export writes them.
+    """
     item: dict[str, object] = {"id": reading.id, **reading.csl}
     if reading.abstract:
         item["abstract"] = reading.abstract
@@ -211,7 +214,7 @@ class SeedLimits:
     about the byte limit times a small factor, whatever lands in seeds/.
     """
 
-    max_file_bytes: int = 20 * 1024 * 1024
+    max_file_bytes: int = 10 * 1024 * 1024
     max_records: int = 2000
 
     @classmethod
@@ -250,8 +253,7 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
             continue
         if suffix not in READING_SUFFIXES | {".json"}:
             warnings.append(
-                f"{path.name}: skipped (not a reading file: .txt, .ris, .bib, .json, .nbib "
-                "or .pdf)"
+                f"{path.name}: skipped (not a reading file: .txt, .ris, .bib, .json, .nbib or .pdf)"
             )
             continue
         try:
@@ -286,7 +288,7 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
 
 
 def _file_kind(path: Path) -> str:
-    """``"file"``, ``"dir"``, or why the entry is not read (a link, a FIFO…), without following links."""
+    """``"file"``, ``"dir"``, or why the entry is not read (a link, a FIFO…); links not followed."""
     try:
         mode = path.lstat().st_mode
     except OSError as exc:
@@ -346,9 +348,7 @@ def read_text(path: Path, limits: SeedLimits | None = None) -> tuple[str, list[s
     return text, notes
 
 
-def parse_file(
-    path: Path, limits: SeedLimits | None = None
-) -> tuple[list[ParsedWork], list[str]]:
+def parse_file(path: Path, limits: SeedLimits | None = None) -> tuple[list[ParsedWork], list[str]]:
     """Parse one seed file by its content (and suffix); returns works and non-fatal notes.
 
     RIS, Web of Science and MEDLINE are recognised by their tags whatever the suffix
@@ -397,7 +397,7 @@ def _plain_text(path: Path, text: str) -> ParsedWork:
     """A ``.txt`` that is not a portal page: the first line is the title, the rest the text."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     body = "\n".join(lines[1:])
-    if len(body.split()) < 30:
+    if len(body[:4000].split()) < 30:  # never split a whole long text just to count
         raise SeedFileError("not a portal page, and too short to be an article's text")
     return ParsedWork(
         kind="pdf", source=path, csl={"title": lines[0], "type": "article-journal"}, text=body
@@ -406,7 +406,11 @@ def _plain_text(path: Path, text: str) -> ParsedWork:
 
 def _label(work: ParsedWork) -> str:
     line = work.extra.get("record_line")
-    return f"{work.source.name} ({'line ' if line and line.isdigit() else ''}{line})" if line else work.source.name
+    return (
+        f"{work.source.name} ({'line ' if line and line.isdigit() else ''}{line})"
+        if line
+        else work.source.name
+    )
 
 
 def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]:
@@ -455,9 +459,7 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
                     f"different DOIs ({', '.join(sorted(dois[a]))} / {', '.join(sorted(dois[b]))})"
                 )
                 why[b].append(note)
-                why[a].append(
-                    f"not merged with {_label(w)} despite {reason[4:]}: different DOIs"
-                )
+                why[a].append(f"not merged with {_label(w)} despite {reason[4:]}: different DOIs")
                 continue
             parent[b] = a
             dois[a] |= dois[b]
@@ -508,7 +510,9 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
     whichever file sorts first. The page's abstract is preferred when it is clean prose.
     """
     csl: dict[str, object] = {}
-    for kind in sorted(PRIORITY, key=PRIORITY.get):
+    if len(group) == 1:
+        csl = {k: v for k, v in group[0].csl.items() if v}
+    for kind in sorted(PRIORITY, key=PRIORITY.get) if len(group) > 1 else ():
         candidates: dict[str, list[object]] = {}
         for w in group:
             if w.kind != kind:
@@ -522,8 +526,8 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
     pages = [w.abstract for w in group if w.kind != "citation" and w.abstract]
     exports = [w.abstract for w in group if w.kind == "citation" and w.abstract]
     clean_pages = [a for a in pages if clean_abstract(a)]
-    abstract = next(iter(clean_pages), "") or max(exports, key=len, default="") or next(
-        iter(pages), ""
+    abstract = (
+        next(iter(clean_pages), "") or max(exports, key=len, default="") or next(iter(pages), "")
     )
     by_text = sorted(group, key=lambda w: (PRIORITY[w.kind] == 0, PRIORITY[w.kind]))
     keywords = next((w.keywords for w in by_text if w.keywords), [])

@@ -117,7 +117,9 @@ def csl_date(raw: str) -> CSL | None:
     value = " ".join(str(raw).split()).strip(" /")
     if not value:
         return None
-    numeric = re.fullmatch(r"(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?(?:T[\d:.+Z-]*|/.*)?", value)
+    numeric = re.fullmatch(
+        r"(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?(?:T[\d:.+Z-]*|/.*)?", value
+    )
     if numeric:
         parts = [int(numeric.group(1))]
         for group in (numeric.group(2), numeric.group(3)):
@@ -149,9 +151,13 @@ def date_completeness(date: object) -> int:
     return 0
 
 
-CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+CJK = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
 RUN_TOGETHER_INITIALS = re.compile(r"[A-Z]{1,3}")
 DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.-?\s*){1,4}")
+SPACED_INITIALS = re.compile(r"(?:[A-Z]\.?\s+){1,3}[A-Z]\.?")
+FAMILY_THEN_INITIALS = re.compile(r"([^\s,][^,]*?)\s+((?:[A-Z]\.?\s*){1,3})")
 
 
 def expand_initials(given: str) -> str:
@@ -164,7 +170,10 @@ def expand_initials(given: str) -> str:
     given = given.strip()
     if RUN_TOGETHER_INITIALS.fullmatch(given):
         return " ".join(f"{letter}." for letter in given)
-    if DOTTED_INITIALS.fullmatch(given):
+    if DOTTED_INITIALS.fullmatch(given) or SPACED_INITIALS.fullmatch(given):
+        letters = re.findall(r"[A-Z]", given)
+        if "-" not in given:
+            return " ".join(f"{letter}." for letter in letters)
         return re.sub(r"\.(?=[A-Z])", ". ", given.replace(" ", ""))
     return given
 
@@ -174,6 +183,7 @@ def csl_name(raw: str) -> CSL:
 
     - ``Kan, Karita`` → family/given; ``Lindqvist, EB`` → given ``E. B.``;
     - ``Smith, John, Jr.`` → suffix;
+    - ``Eberth D A`` (family, then initials) → family ``Eberth``, given ``D. A.``;
     - a CJK name without a comma is family-name-first: ``王小明`` → family only (as Zotero
       keeps it), ``Wang Xiaoming`` written in CJK with a space → family ``Wang``;
     - any other name without a comma is kept whole as ``literal`` (a corporate author such
@@ -192,6 +202,9 @@ def csl_name(raw: str) -> CSL:
     if CJK.search(raw):
         family, _, given = raw.partition(" ")
         return {"family": family, "given": given} if given else {"family": family}
+    initials = FAMILY_THEN_INITIALS.fullmatch(raw)
+    if initials:  # "Eberth D A", as EPPI-Reviewer and MEDLINE's AU print names
+        return {"family": initials.group(1), "given": expand_initials(initials.group(2))}
     return {"literal": raw}
 
 

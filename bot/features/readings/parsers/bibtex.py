@@ -126,8 +126,10 @@ def _name_middleware() -> list[mw.Middleware]:
 
 
 def _first_values(entry: bibtexparser.model.Entry) -> bibtexparser.model.Entry:
-    """An entry with a duplicated field, reduced to each field's first value and then given
-    the name splitting the parser applies to entries without errors."""
+    """An entry with a duplicated field, reduced to each field's first value.
+
+    It then gets the name splitting the parser applies to entries without errors.
+    """
     seen: set[str] = set()
     kept = []
     for f in entry.fields:
@@ -175,7 +177,7 @@ def _matching_brace(text: str, start: int) -> int:
 
 
 def _mark_rich(text: str) -> str:
-    """``\\textit{X}`` and ``{\\it X}`` → placeholder-wrapped X, so decoding keeps them."""
+    r"""``\textit{X}`` and ``{\it X}`` → placeholder-wrapped X, so decoding keeps them."""
     out: list[str] = []
     i = 0
     pattern = re.compile(
@@ -235,7 +237,9 @@ def _work(path: Path, entry: bibtexparser.model.Entry) -> ParsedWork:
         names = [n for key in keys if key in fields for n in fields[key]]
         if not names:
             continue
-        listed = [n for n in names if _clean(n if isinstance(n, str) else _name_text(n)) != "others"]
+        listed = [
+            n for n in names if _clean(n if isinstance(n, str) else _name_text(n)) != "others"
+        ]
         if len(listed) < len(names):
             extra[f"{role}_list"] = "incomplete (and others): cite with et al."
         if listed:
@@ -279,7 +283,11 @@ def _work(path: Path, entry: bibtexparser.model.Entry) -> ParsedWork:
     put("ISBN", text("isbn"))
     url = text("url")
     if not url and csl_type in ("document", "webpage"):
-        url = re.sub(r"^\\?url\s*", "", text("howpublished")) if "http" in text("howpublished") else ""
+        url = (
+            re.sub(r"^\\?url\s*", "", text("howpublished"))
+            if "http" in text("howpublished")
+            else ""
+        )
     put("URL", url)
     language = text("langid", "language")
     if language:

@@ -39,7 +39,14 @@ NAME_VARIABLES = {
     "organizer", "original-author", "performer", "producer", "recipient", "reviewed-author",
     "script-writer", "series-creator", "translator",
 }  # fmt: skip
-DATE_VARIABLES = {"accessed", "available-date", "event-date", "issued", "original-date", "submitted"}
+DATE_VARIABLES = {
+    "accessed",
+    "available-date",
+    "event-date",
+    "issued",
+    "original-date",
+    "submitted",
+}
 USABLE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_:-]{1,63}")
 
 

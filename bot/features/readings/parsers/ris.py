@@ -28,8 +28,8 @@ from bot.features.readings.models import (
     CSL,
     ParsedWork,
     csl_date,
-    date_completeness,
     csl_name,
+    date_completeness,
     find_doi,
     language_code,
     normalise_title,
@@ -128,7 +128,7 @@ def parse_ris(path: Path, text: str, max_records: int = 2000) -> tuple[list[Pars
 
 
 def ris_type(raw: str) -> str:
-    """The CSL type of a ``TY`` value (a code such as ``JOUR`` or a name such as "Journal Article")."""
+    """The CSL type of a ``TY`` value (a code, ``JOUR``, or a name, "Journal Article")."""
     code = raw.strip().upper()
     if code not in RIS_TYPES:
         code = TYPE_NAMES.get(re.sub(r"[^a-z]", "", raw.lower()), code)
@@ -240,9 +240,7 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
     if urls:
         csl["URL"] = urls[0].split()[0]
     _put(csl, "call-number", value("CN"))
-    keywords = [
-        k.strip() for raw in record.all("KW") for k in re.split(r"[;\n]", raw) if k.strip()
-    ]
+    keywords = [k.strip() for raw in record.all("KW") for k in re.split(r"[;\n]", raw) if k.strip()]
     if len(keywords) == 1:
         keywords = [k.strip() for k in keywords[0].split(",") if k.strip()]
     abstract = joined(record.all("AB") or record.all("N2"))
@@ -267,8 +265,10 @@ def _year(date: CSL) -> int | None:
 
 
 def _issued(full: CSL | None, published: CSL | None) -> CSL | None:
-    """``DA`` beats a year-only ``PY`` of the same year; a ``DA`` of another year (some
-    databases put the record's date there) loses to ``PY``."""
+    """The issued date: ``DA`` beats a year-only ``PY`` of the same year.
+
+    A ``DA`` of another year (some databases put the record's date there) loses to ``PY``.
+    """
     if full is None or published is None:
         return full or published
     if _year(full) != _year(published) and _year(published) is not None:

@@ -32,23 +32,36 @@ class Record:
 
     line: int
     fields: list[tuple[str, str, int]] = field(default_factory=list)
+    _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def _values(self) -> dict[str, list[str]]:
+        # Built on first lookup, once the reader has finished the record (mappers only read).
+        if self._index is None:
+            index: dict[str, list[str]] = {}
+            for tag, value, _ in self.fields:
+                index.setdefault(tag, []).append(value)
+            self._index = index
+        return self._index
 
     def first(self, *tags: str) -> str:
         """The first non-empty value of the first of ``tags`` present, or ""."""
+        index = self._values()
         for tag in tags:
-            for t, value, _ in self.fields:
-                if t == tag and value:
+            for value in index.get(tag, ()):
+                if value:
                     return value
         return ""
 
     def all(self, *tags: str) -> list[str]:
         """Every non-empty value of any of ``tags``, in file order."""
+        if len(tags) == 1:
+            return [v for v in self._values().get(tags[0], ()) if v]
         wanted = set(tags)
         return [value for t, value, _ in self.fields if t in wanted and value]
 
     def has(self, tag: str) -> bool:
         """Whether the record holds ``tag`` with a value."""
-        return any(t == tag and value for t, value, _ in self.fields)
+        return any(self._values().get(tag, ()))
 
 
 @dataclass
@@ -195,7 +208,7 @@ def medline_records(text: str, max_records: int, report: ReadReport) -> Iterator
             report.warnings.append(f"line {number}: not a MEDLINE tag line; ignored")
             continue
         tag, value = match.group(1), match.group(2).strip()
-        if current is None or tag == "PMID" and current.has("PMID"):
+        if current is None or tag == "PMID" and any(t == "PMID" for t, _, _ in current.fields):
             if current is not None:
                 yield current
             if count >= max_records:

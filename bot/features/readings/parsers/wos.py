@@ -109,7 +109,9 @@ def _work(path: Path, record: Record) -> ParsedWork | None:
     if start:
         csl["page"] = f"{start}-{end}" if end else start
     year = record.first("PY")
-    date = csl_date(f"{record.first('PD')} {year}".strip()) if year else csl_date(record.first("PD"))
+    date = (
+        csl_date(f"{record.first('PD')} {year}".strip()) if year else csl_date(record.first("PD"))
+    )
     if date:
         csl["issued"] = date
     doi = find_doi(record.first("DI"))
