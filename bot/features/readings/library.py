@@ -375,6 +375,10 @@ def _parse_text(
         return parse_csl_json(path, text, max_records)
     if suffix in (".bib", ".bibtex"):
         return parse_bibtex(path, text, max_records)
+    if text.lstrip()[:40].startswith(("PT\tAU", "FN\t")):
+        raise SeedFileError(
+            "a Web of Science tab-delimited export: export 'Plain text file' or RIS instead"
+        )
     tagged = sniff(text)
     if tagged == "medline":
         return parse_medline(path, text, max_records)
@@ -383,10 +387,6 @@ def _parse_text(
     if tagged == "ris" or suffix in (".ris", ".nbib"):
         if suffix == ".nbib" and tagged != "ris":
             raise SeedFileError("not a MEDLINE (PubMed) export: no PMID line")
-        if text.lstrip().startswith(("PT\t", "FN\t")):
-            raise SeedFileError(
-                "a Web of Science tab-delimited export: export as 'Plain text file' or RIS"
-            )
         return parse_ris(path, text, max_records)
     if looks_like_portal(text):
         return [parse_portal(path, text)], []

@@ -160,6 +160,24 @@ SPACED_INITIALS = re.compile(r"(?:[A-Z]\.?\s+){1,3}[A-Z]\.?")
 FAMILY_THEN_INITIALS = re.compile(r"([^\s,][^,]*?)\s+((?:[A-Z]\.?\s*){1,3})")
 
 
+SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
+
+
+def title_case(text: str) -> str:
+    """A name printed in capitals ("AMERICAN JOURNAL OF SCIENCE") in title case.
+
+    Web of Science prints journals in capitals; Zotero's WoS translator title-cases them.
+    Names of short words only ("PLOS ONE", "JAMA", "BMJ OPEN") are acronyms: kept.
+    """
+    words = text.split()
+    if text != text.upper() or all(len(w) <= 4 for w in words):
+        return text
+    return " ".join(
+        w.lower() if i and w.lower() in SMALL_WORDS else w[:1] + w[1:].lower()
+        for i, w in enumerate(words)
+    )
+
+
 def expand_initials(given: str) -> str:
     """Initials as CSL processors expect them: ``EB`` and ``E.B.`` become ``E. B.``.
 

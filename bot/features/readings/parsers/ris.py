@@ -14,9 +14,12 @@ decision of ours where the record itself shows which producer wrote it:
   no other editor is given), ``A2`` series editors.
 - theses and reports: ``PB`` the university or institution, ``M3`` the genre
   ("Doctoral dissertation"), ``T2`` a report's series, ``SN`` a report's number.
-- dates: ``DA`` (full date) beats ``PY``/``Y1`` (often the year only); ``Y2`` is the access date.
+- dates: ``DA`` (full date) beats ``PY``/``Y1`` (often the year only); ``Y2`` is the access
+  date when it gives at least a month (Ovid repeats the year there).
+- a journal printed in capitals (Web of Science) is title-cased, as Zotero's WoS import does.
 - ``SN`` is an ISSN for periodical articles and an ISBN otherwise; ``C7`` an article number;
-  ``ST`` the short title (and the title when a record has no other, as EndNote exports).
+  ``ST`` the short title when it shortens the title (and the title when a record has no
+  other, as EndNote exports); ``L3`` a DOI when shaped like one (EBSCO).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from bot.features.readings.models import (
     find_doi,
     language_code,
     normalise_title,
+    title_case,
 )
 from bot.features.readings.parsers.tagged import ReadReport, Record, joined, ris_records
 
@@ -179,7 +183,7 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
             full, jo = jo, ""
         abbreviation = abbreviation or jo
         full = full or bt or abbreviation
-        _put(csl, "container-title", full)
+        _put(csl, "container-title", title_case(full))
         if abbreviation and abbreviation != full:
             csl["container-title-short"] = abbreviation
         _put(csl, "section", value("SE"))
@@ -202,7 +206,7 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
     if not title:
         return None
     csl["title"] = title
-    if short and normalise_title(short) != normalise_title(title):
+    if short and _shortens(short, title):
         csl["title-short"] = short
 
     _creators(record, code, csl_type, csl)
@@ -210,7 +214,8 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
     if issued:
         csl["issued"] = issued
     accessed = csl_date(value("Y2"))
-    if accessed and "date-parts" in accessed:
+    if accessed and date_completeness(accessed) >= 2:
+        # Ovid repeats the year in Y2; only a day or month is an access date.
         csl["accessed"] = accessed
 
     _put(csl, "volume", value("VL", "VO"))
@@ -231,7 +236,8 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
             csl["number"] = serial
         else:
             csl["ISBN"] = serial.split()[0].strip(";,")
-    doi = find_doi(value("DO")) or find_doi(value("M3"))  # Zotero: M3 may hold the DOI
+    # Zotero: M3 may hold the DOI; EBSCO (CINAHL) exports put it in L3.
+    doi = find_doi(value("DO")) or find_doi(value("M3")) or find_doi(value("L3"))
     _put(csl, "DOI", doi)
     language = value("LA")
     if language:
@@ -252,6 +258,15 @@ def record_to_work(path: Path, record: Record) -> ParsedWork | None:
         keywords=keywords,
         extra={"record_line": str(record.line)},
     )
+
+
+def _shortens(short: str, title: str) -> bool:
+    """Whether ``ST`` is a short form of the title (its words all in the title, fewer of them).
+
+    EPPI-Reviewer writes a label ("Brownstein (2024)") in ``ST``; that is no short title.
+    """
+    short_words, title_words = normalise_title(short).split(), normalise_title(title).split()
+    return 0 < len(short_words) < len(title_words) and set(short_words) <= set(title_words)
 
 
 def _put(csl: CSL, key: str, value: str) -> None:

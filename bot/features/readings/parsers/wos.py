@@ -22,24 +22,13 @@ from bot.features.readings.models import (
     csl_name,
     find_doi,
     language_code,
+    title_case,
 )
 from bot.features.readings.parsers.tagged import ReadReport, Record, joined, wos_records
-
-SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 
 
 class WosParseError(ValueError):
     """A Web of Science export without one readable record."""
-
-
-def title_case(text: str) -> str:
-    """A name printed in capitals ("JOURNAL OF CIVIC STUDIES") in title case, as Zotero does."""
-    if not text or text != text.upper():
-        return text
-    words = text.lower().split()
-    return " ".join(
-        w if i and w in SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
-    )
 
 
 def parse_wos(path: Path, text: str, max_records: int = 2000) -> tuple[list[ParsedWork], list[str]]:
