@@ -509,3 +509,63 @@ def test_big_files_and_many_records_are_cut_with_a_warning(tmp_path):
     lib = load_library(folder, SeedLimits(max_file_bytes=300, max_records=2000))
     assert 0 < len(lib) < 50
     assert any("larger than" in w and "MAX_SEED_FILE_MB" in w for w in lib.warnings)
+
+
+def test_conference_webpage_and_generic_ris_types():
+    conf, web, gen, press = ris(
+        "TY  - CPAPER\nTI  - Quays\nAU  - Berg, Ilse\nT2  - Proceedings of the Port Meeting\n"
+        "A2  - Quist, Pol\nCY  - Leith\nPY  - 2017\nER  - \n"
+        "TY  - ELEC\nTI  - Dock records online\nT2  - Harbour Archive\nY2  - 2024/01/31\n"
+        "UR  - https://example.org/docks\nM3  - Blog post\nER  - \n"
+        "TY  - GEN\nTI  - Leaflet on tides\nPB  - Harbour Board\nER  - \n"
+        "TY  - JOUR\nTI  - Forthcoming docks\nJO  - Harbour Studies\nPY  - In press\nER  - \n"
+    )
+    assert conf["type"] == "paper-conference"
+    assert conf["container-title"] == "Proceedings of the Port Meeting"
+    assert conf["editor"] == [{"family": "Quist", "given": "Pol"}]
+    assert conf["publisher-place"] == "Leith"
+    assert (web["type"], web["container-title"], web["genre"]) == (
+        "webpage",
+        "Harbour Archive",
+        "Blog post",
+    )
+    assert web["accessed"] == {"date-parts": [[2024, 1, 31]]}
+    assert (gen["type"], gen["publisher"]) == ("document", "Harbour Board")
+    assert press["issued"] == {"literal": "In press"}
+
+
+def test_bibtex_collection_proceedings_and_misc():
+    works, _ = parse_bibtex(
+        Path("x.bib"),
+        "@incollection{c, title={Quays}, author={Berg, Ilse}, editor={Quist, Pol},"
+        " booktitle={Harbours of Europe}, publisher={Port Press}, pages={10--30}, year={2016}}\n"
+        "@inproceedings{p, title={Locks}, author={Berg, Ilse}, booktitle={Proc. Port Meeting},"
+        " organization={Port Society}, year={2017}}\n"
+        "@misc{m, title={Tide tables}, author={{Harbour Board}}, howpublished={Harbour Board},"
+        " year={2019}}\n",
+    )
+    chapter, paper, misc = (w.csl for w in works)
+    assert (chapter["type"], chapter["container-title"]) == ("chapter", "Harbours of Europe")
+    assert chapter["editor"] == [{"family": "Quist", "given": "Pol"}]
+    assert chapter["page"] == "10-30"
+    assert (paper["type"], paper["container-title"], paper["publisher"]) == (
+        "paper-conference",
+        "Proc. Port Meeting",
+        "Port Society",
+    )
+    assert (misc["type"], misc["publisher"]) == ("document", "Harbour Board")
+
+
+def test_page_authors_are_used_when_the_export_has_none(tmp_path):
+    page = PORTAL_LIST.replace("Docks at night", "Docks at dawn")
+    lib = load_library(
+        seeds(
+            tmp_path,
+            docks__txt=page,
+            docks__ris="TY  - JOUR\nTI  - Docks at dawn\nJO  - Harbour Studies\nVL  - 4\nER  - \n",
+        )
+    )
+    (reading,) = lib.readings
+    assert reading.author_names == ["Anne Moreau", "Pol van der Quist"]
+    assert reading.csl["volume"] == "4"
+    assert reading.abstract.startswith("This article argues")

@@ -11,10 +11,16 @@ MeSH headings (kept as subjects), ``PB``/``PL`` publisher and place.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from bot.features.readings.models import CSL, ParsedWork, csl_date, csl_name, find_doi
-from bot.features.readings.parsers.tagged import ReadReport, Record, medline_records
+from bot.features.readings.parsers.tagged import (
+    ReadReport,
+    Record,
+    medline_records,
+    read_works,
+)
 
 # MEDLINE gives languages as ISO 639-2 codes; CSL wants BCP 47 tags.
 LANGUAGES = {
@@ -42,16 +48,9 @@ def parse_medline(
 ) -> tuple[list[ParsedWork], list[str]]:
     """Every record of a MEDLINE export; warnings name their line."""
     report = ReadReport()
-    works = []
-    for record in medline_records(text, max_records, report):
-        work = _work(path, record)
-        if work is None:
-            report.warnings.append(f"line {record.line}: record has no title (TI)")
-        else:
-            works.append(work)
-    if not works:
-        raise MedlineParseError(report.warnings[0] if report.warnings else "no PMID record")
-    return works, report.warnings
+    records = medline_records(text, max_records, report)
+    to_work = partial(_work, path)
+    return read_works(records, to_work, report, "TI", MedlineParseError, "no PMID record")
 
 
 def _work(path: Path, record: Record) -> ParsedWork | None:

@@ -25,6 +25,7 @@ decision of ours where the record itself shows which producer wrote it:
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from bot.features.readings.models import (
@@ -38,7 +39,13 @@ from bot.features.readings.models import (
     normalise_title,
     title_case,
 )
-from bot.features.readings.parsers.tagged import ReadReport, Record, joined, ris_records
+from bot.features.readings.parsers.tagged import (
+    ReadReport,
+    Record,
+    joined,
+    read_works,
+    ris_records,
+)
 
 RIS_TYPES = {
     "JOUR": "article-journal",
@@ -118,17 +125,11 @@ def parse_ris(path: Path, text: str, max_records: int = 2000) -> tuple[list[Pars
     :class:`RisParseError`.
     """
     report = ReadReport()
-    works = []
-    for record in ris_records(text, max_records, report):
-        work = record_to_work(path, record)
-        if work is None:
-            report.warnings.append(f"line {record.line}: record has no title (TI, T1 or ST)")
-            continue
-        works.append(work)
-    if not works:
-        first = report.warnings[0] if report.warnings else "no RIS record (no TY line)"
-        raise RisParseError(first)
-    return works, report.warnings
+    records = ris_records(text, max_records, report)
+    to_work = partial(record_to_work, path)
+    return read_works(
+        records, to_work, report, "TI, T1 or ST", RisParseError, "no RIS record (no TY line)"
+    )
 
 
 def ris_type(raw: str) -> str:

@@ -18,8 +18,11 @@ Tagged.js`` and ``PubMed - MEDLINE.js`` import translators, which these rules fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+W = TypeVar("W")
 
 RIS_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: ?(.*))?$")
 WOS_LINE = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
@@ -71,6 +74,17 @@ class ReadReport:
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
 
+    def over_limit(self, count: int, max_records: int, line: int) -> bool:
+        """Whether ``count`` records already reach the limit; if so, say where reading stopped."""
+        if count < max_records:
+            return False
+        self.truncated = True
+        self.warnings.append(
+            f"line {line}: more than {max_records} records (MAX_RECORDS_PER_FILE); "
+            "the rest of the file is not read"
+        )
+        return True
+
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     """Numbered lines without building a list of the whole file."""
@@ -113,12 +127,7 @@ def ris_records(text: str, max_records: int, report: ReadReport) -> Iterator[Rec
                     f"line {current.line}: record has no ER line; read up to the next TY"
                 )
                 yield current
-            if count >= max_records:
-                report.truncated = True
-                report.warnings.append(
-                    f"line {number}: more than {max_records} records (MAX_RECORDS_PER_FILE); "
-                    "the rest of the file is not read"
-                )
+            if report.over_limit(count, max_records, number):
                 return
             count += 1
             current = Record(line=number, fields=[("TY", value, number)])
@@ -174,12 +183,7 @@ def wos_records(text: str, max_records: int, report: ReadReport) -> Iterator[Rec
             current = None
             continue
         if current is None:
-            if count >= max_records:
-                report.truncated = True
-                report.warnings.append(
-                    f"line {number}: more than {max_records} records (MAX_RECORDS_PER_FILE); "
-                    "the rest of the file is not read"
-                )
+            if report.over_limit(count, max_records, number):
                 return
             count += 1
             current = Record(line=number)
@@ -211,18 +215,38 @@ def medline_records(text: str, max_records: int, report: ReadReport) -> Iterator
         if current is None or tag == "PMID" and any(t == "PMID" for t, _, _ in current.fields):
             if current is not None:
                 yield current
-            if count >= max_records:
-                report.truncated = True
-                report.warnings.append(
-                    f"line {number}: more than {max_records} records (MAX_RECORDS_PER_FILE); "
-                    "the rest of the file is not read"
-                )
+            if report.over_limit(count, max_records, number):
                 return
             count += 1
             current = Record(line=number)
         current.fields.append((tag, value, number))
     if current is not None:
         yield current
+
+
+def read_works(
+    records: Iterator[Record],
+    to_work: Callable[[Record], W | None],
+    report: ReadReport,
+    title_tags: str,
+    error: type[ValueError],
+    empty: str,
+) -> tuple[list[W], list[str]]:
+    """Map every record to a work, warning (with its line) for each record without a title.
+
+    Raises ``error`` when the file gave no work at all, with the first problem met (or
+    ``empty`` when there was none: no record in the file).
+    """
+    works = []
+    for record in records:
+        work = to_work(record)
+        if work is None:
+            report.warnings.append(f"line {record.line}: record has no title ({title_tags})")
+        else:
+            works.append(work)
+    if not works:
+        raise error(report.warnings[0] if report.warnings else empty)
+    return works, report.warnings
 
 
 def sniff(text: str) -> str:

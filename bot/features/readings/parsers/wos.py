@@ -13,6 +13,7 @@ abstract, ``DE`` author keywords.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from bot.features.readings.models import (
@@ -24,7 +25,13 @@ from bot.features.readings.models import (
     language_code,
     title_case,
 )
-from bot.features.readings.parsers.tagged import ReadReport, Record, joined, wos_records
+from bot.features.readings.parsers.tagged import (
+    ReadReport,
+    Record,
+    joined,
+    read_works,
+    wos_records,
+)
 
 
 class WosParseError(ValueError):
@@ -34,16 +41,9 @@ class WosParseError(ValueError):
 def parse_wos(path: Path, text: str, max_records: int = 2000) -> tuple[list[ParsedWork], list[str]]:
     """Every record of a Web of Science plain-text export; warnings name their line."""
     report = ReadReport()
-    works = []
-    for record in wos_records(text, max_records, report):
-        work = _work(path, record)
-        if work is None:
-            report.warnings.append(f"line {record.line}: record has no title (TI)")
-        else:
-            works.append(work)
-    if not works:
-        raise WosParseError(report.warnings[0] if report.warnings else "no record (no PT line)")
-    return works, report.warnings
+    records = wos_records(text, max_records, report)
+    to_work = partial(_work, path)
+    return read_works(records, to_work, report, "TI", WosParseError, "no record (no PT line)")
 
 
 def _work(path: Path, record: Record) -> ParsedWork | None:
