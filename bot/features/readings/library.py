@@ -512,7 +512,7 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
     csl: dict[str, object] = {}
     if len(group) == 1:
         csl = {k: v for k, v in group[0].csl.items() if v}
-    for kind in sorted(PRIORITY, key=PRIORITY.get) if len(group) > 1 else ():
+    for kind in PRIORITY if len(group) > 1 else ():  # citation, page, pdf: in that order
         candidates: dict[str, list[object]] = {}
         for w in group:
             if w.kind != kind:

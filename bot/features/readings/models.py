@@ -24,7 +24,10 @@ def normalise_title(title: str) -> str:
     Unicode folding (NFKD, combining marks dropped, ``casefold``) keeps every script's letters,
     so two fully Chinese or Korean titles stay distinct instead of both folding to "".
     """
-    folded = unicodedata.normalize("NFKD", strip_rich_text(title)).casefold()
+    title = strip_rich_text(title) if "<" in title else title
+    if title.isascii():
+        return " ".join(re.findall(r"\w+", title.lower()))
+    folded = unicodedata.normalize("NFKD", title).casefold()
     kept = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return " ".join(re.findall(r"\w+", kept))
 

@@ -214,8 +214,17 @@ def _work(path: Path, entry: bibtexparser.model.Entry) -> ParsedWork:
     csl: dict[str, object] = {"type": csl_type}
     extra: dict[str, str] = {"bibtex_key": entry.key}
 
+    cleaned: dict[str, str] = {}
+
     def text(*keys: str) -> str:
-        return next((_clean(fields[k]) for k in keys if k in fields and _clean(fields[k])), "")
+        # Decoding LaTeX is the slow step: each field is cleaned once, when first asked for.
+        for key in keys:
+            if key in fields:
+                if key not in cleaned:
+                    cleaned[key] = _clean(fields[key])
+                if cleaned[key]:
+                    return cleaned[key]
+        return ""
 
     def put(key: str, value: str) -> None:
         if value:

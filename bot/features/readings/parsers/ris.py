@@ -163,11 +163,19 @@ def is_abbreviation(short: str, full: str) -> bool:
 def record_to_work(path: Path, record: Record) -> ParsedWork | None:
     """One RIS record as a work of kind ``citation``, or ``None`` when it has no title."""
     code = record.first("TY").strip().upper()
-    csl_type = ris_type(record.first("TY"))
+    csl_type = ris_type(code)
     csl: CSL = {"type": csl_type}
 
+    firsts: dict[str, str] = {}
+    for tag, raw, _ in record.fields:
+        if raw and tag not in firsts:
+            firsts[tag] = " ".join(raw.split())
+
     def value(*tags: str) -> str:
-        return " ".join(record.first(*tags).split())
+        for tag in tags:
+            if tag in firsts:
+                return firsts[tag]
+        return ""
 
     title = value("TI", "T1", "CT") or (value("BT") if csl_type == "book" else "")
     short = value("ST")

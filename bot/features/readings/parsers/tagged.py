@@ -254,19 +254,14 @@ def sniff(text: str) -> str:
 
     Decided from the first ten tag lines, as Zotero's translators' ``detectImport`` do.
     """
-    seen = 0
-    for _, line in _lines(text[:20000]):
-        if not line.strip():
-            continue
-        seen += 1
+    lines = [ln.lstrip("\ufeff").rstrip() for ln in text[:4000].splitlines() if ln.strip()]
+    for line in lines[:10]:
         if line.startswith("TY") and RIS_LINE.match(line):
             return "ris"
-        if line.startswith("PMID-") or re.match(r"^PMID *- ", line):
+        if line.startswith("PMID") and MEDLINE_LINE.match(line):
             return "medline"
-        if line.startswith(("FN ", "VR ")) or re.match(r"^PT [A-Z]$", line):
+        if line.startswith(("FN ", "VR ")) or line.startswith("PT ") and len(line) == 4:
             return "wos"
-        if seen >= 10:
-            break
     return ""
 
 
