@@ -418,14 +418,32 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
 
     Same DOI, same folded title (never an empty one), or the same file stem (``x.txt``
     beside ``x.ris``) mean the same work, unless the two sides carry different DOIs: a DOI
-    conflict vetoes a title or file-name merge. Returns the readings and, per reading id,
-    a line for each merge made and each merge refused, for ``seeds check``.
+    conflict vetoes a title or file-name merge. A title alone ("Introduction") is also not
+    enough when the years lie more than one apart (online-first and print may differ by
+    one) or the first authors' family names differ. Returns the readings and, per reading
+    id, a line for each merge made and each merge refused, for ``seeds check``.
     """
     parent = list(range(len(works)))
     dois: list[set[str]] = [
         {normalise_doi(str(w.csl["DOI"]))} if w.csl.get("DOI") else set() for w in works
     ]
+    years: list[set[int]] = [{y} if (y := _work_year(w)) else set() for w in works]
+    # A PDF's author metadata is often a machine's ("Administrator"): it never vetoes.
+    firsts: list[set[str]] = [
+        {f} if w.kind != "pdf" and (f := _first_family(w)) else set() for w in works
+    ]
     why: dict[int, list[str]] = {i: [] for i in range(len(works))}
+
+    def conflict(a: int, b: int, key: str) -> str:
+        if dois[a] and dois[b] and not dois[a] & dois[b]:
+            return f"different DOIs ({', '.join(sorted(dois[a]))} / {', '.join(sorted(dois[b]))})"
+        if not key.startswith("title:"):
+            return ""
+        if years[a] and years[b] and min(abs(x - y) for x in years[a] for y in years[b]) > 1:
+            return f"different years ({', '.join(map(str, sorted(years[a] | years[b])))})"
+        if firsts[a] and firsts[b] and not firsts[a] & firsts[b]:
+            return f"different first authors ({', '.join(sorted(firsts[a] | firsts[b]))})"
+        return ""
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -453,16 +471,17 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
             a, b = root(seen[key]), root(i)
             if a == b:
                 continue
-            if dois[a] and dois[b] and not dois[a] & dois[b]:
-                note = (
-                    f"not merged with {_label(works[seen[key]])} despite {reason[4:]}: "
-                    f"different DOIs ({', '.join(sorted(dois[a]))} / {', '.join(sorted(dois[b]))})"
+            refusal = conflict(a, b, key)
+            if refusal:
+                why[b].append(
+                    f"not merged with {_label(works[seen[key]])} despite {reason[4:]}: {refusal}"
                 )
-                why[b].append(note)
-                why[a].append(f"not merged with {_label(w)} despite {reason[4:]}: different DOIs")
+                why[a].append(f"not merged with {_label(w)} despite {reason[4:]}: {refusal}")
                 continue
             parent[b] = a
             dois[a] |= dois[b]
+            years[a] |= years[b]
+            firsts[a] |= firsts[b]
             why[a].extend(why.pop(b, []))
             why[a].append(f"merged {_label(w)} with {_label(works[seen[key]])}: {reason}")
     groups: dict[int, list[ParsedWork]] = {}
@@ -479,6 +498,26 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
 
 
 PRIORITY = {"citation": 0, "page": 1, "pdf": 2}
+
+
+def _work_year(work: ParsedWork) -> int | None:
+    parts = (
+        (work.csl.get("issued") or {}).get("date-parts")
+        if isinstance(work.csl.get("issued"), dict)
+        else None
+    )
+    try:
+        return int(parts[0][0]) if parts else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _first_family(work: ParsedWork) -> str:
+    """The first author's family name, folded (``""`` when the work names no author)."""
+    authors = work.csl.get("author") or []
+    if not authors or not isinstance(authors[0], dict):
+        return ""
+    return normalise_title(str(authors[0].get("family") or authors[0].get("literal") or ""))
 
 
 def completeness(value: object) -> tuple[int, int, int]:

@@ -154,6 +154,22 @@ def test_same_title_different_doi_stays_two_readings(tmp_path):
     assert len(notes) == 2 and all("different DOIs" in n for n in notes)
 
 
+def test_same_title_without_dois_merges_only_when_year_and_first_author_agree(tmp_path):
+    record = "TY  - JOUR\nTI  - Introduction\nAU  - {author}\nPY  - {year}\nER  - \n"
+    lib = load_library(
+        seeds(
+            tmp_path,
+            a__ris=record.format(author="Moreau, Anne", year=2019),
+            b__ris=record.format(author="Moreau, A.", year=2020),  # online first, then print
+            c__ris=record.format(author="Moreau, Anne", year=2023),
+            d__ris=record.format(author="Quist, Pol", year=2019),
+        )
+    )
+    assert sorted(len(r.sources) for r in lib) == [1, 1, 2]
+    notes = "\n".join(n for notes in lib.merges.values() for n in notes)
+    assert "different years" in notes and "different first authors" in notes
+
+
 def test_non_latin_titles_are_compared_whole(tmp_path):
     lib = load_library(
         seeds(
