@@ -440,7 +440,13 @@ def test_csl_json_items_keep_their_fields_and_a_slug_id_becomes_the_reading_id(t
             "DOI": "https://doi.org/10.5555/d.3",
             "madeUpField": 1,
         },
-        {"id": "http://zotero.org/users/1/items/ABCD", "type": "book", "title": "Harbours"},
+        {
+            "id": "http://zotero.org/users/1/items/ABCD",
+            "citation-key": "bergHarbours2015",
+            "type": "book",
+            "title": "Harbours",
+        },
+        {"id": "http://zotero.org/users/1/items/EFGH", "type": "book", "title": "Quays"},
     ]
     lib = load_library(seeds(tmp_path, library__json=json.dumps(items)))
     docks = lib.get("moreau2019docks")
@@ -450,7 +456,9 @@ def test_csl_json_items_keep_their_fields_and_a_slug_id_becomes_the_reading_id(t
     assert docks.abstract == "Night shifts made unions."
     assert csl_item(docks)["abstract"] == "Night shifts made unions."
     assert any("madeUpField" in w for w in lib.warnings)
-    assert {r.title for r in lib} == {"Docks at night", "Harbours"}
+    assert lib.get("bergharbours2015").title == "Harbours"
+    assert {r.title for r in lib} == {"Docks at night", "Harbours", "Quays"}
+    assert "http" not in " ".join(r.id for r in lib)
 
 
 def test_other_json_files_are_course_data_not_readings(tmp_path):

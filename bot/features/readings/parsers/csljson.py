@@ -5,7 +5,7 @@ CSL 1.0.2 schema's variable names (anything else is dropped with a warning namin
 tidied: date-parts as integers, a DOI without its resolver, a language name as its tag.
 ``abstract`` and ``keyword`` move to the work's abstract and keywords. An item's ``id`` that
 is a usable slug (a citation key such as ``kan2021serving``, not Zotero's numeric or URL
-ids) becomes the reading's id.
+ids), or else its ``citation-key``, becomes the reading's id.
 """
 
 from __future__ import annotations
@@ -127,8 +127,11 @@ def _work(path: Path, item: dict[str, Any], number: int, warnings: list[str]) ->
     if "language" in csl:
         csl["language"] = language_code(str(csl["language"]))
     extra = {"record_line": f"item {number}"}
-    if USABLE_ID.fullmatch(item_id) and not item_id.isdigit():
-        extra["csl_id"] = item_id
+    # Zotero's own ids are URLs; Better BibTeX's are citation keys (also in citation-key).
+    for candidate in (item_id, str(csl.get("citation-key", ""))):
+        if USABLE_ID.fullmatch(candidate) and not candidate.isdigit():
+            extra["csl_id"] = candidate
+            break
     return ParsedWork(
         kind="citation", source=path, csl=csl, abstract=abstract, keywords=keywords, extra=extra
     )
