@@ -564,10 +564,12 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
                 csl[key] = max(values, key=completeness)
     pages = [w.abstract for w in group if w.kind != "citation" and w.abstract]
     exports = [w.abstract for w in group if w.kind == "citation" and w.abstract]
-    clean_pages = [a for a in pages if clean_abstract(a)]
-    abstract = (
-        next(iter(clean_pages), "") or max(exports, key=len, default="") or next(iter(pages), "")
-    )
+    if len(pages) + len(exports) <= 1:
+        abstract = next(iter(pages or exports), "")  # nothing to choose between
+    else:
+        clean_pages = [a for a in pages if clean_abstract(a)]
+        abstract = next(iter(clean_pages), "") or max(exports, key=len, default="")
+        abstract = abstract or next(iter(pages), "")
     by_text = sorted(group, key=lambda w: (PRIORITY[w.kind] == 0, PRIORITY[w.kind]))
     keywords = next((w.keywords for w in by_text if w.keywords), [])
     subjects = next((w.subjects for w in by_text if w.subjects), [])

@@ -593,3 +593,20 @@ def test_page_authors_are_used_when_the_export_has_none(tmp_path):
     assert reading.author_names == ["Anne Moreau", "Pol van der Quist"]
     assert reading.csl["volume"] == "4"
     assert reading.abstract.startswith("This article argues")
+
+
+def test_a_page_abstract_with_list_debris_loses_to_the_exports_abstract(tmp_path):
+    page = (
+        "Docks at noon\n\nResearch output: Contribution to journal › Article › peer-review\n\n"
+        "  * Share\n  * Cite this\n  * Overview Abstract Night shifts made unions of strangers\n"
+        "in every port city we studied, and so on for a while.\n\nOriginal languageEnglish\n"
+    )
+    export = (
+        "TY  - JOUR\nTI  - Docks at noon\nAB  - Night shifts made unions out of strangers in "
+        "every port city we studied.\nER  - \n"
+    )
+    lib = load_library(seeds(tmp_path, docks__txt=page, docks__ris=export))
+    (reading,) = lib.readings
+    assert reading.abstract == (
+        "Night shifts made unions out of strangers in every port city we studied."
+    )
