@@ -473,14 +473,14 @@ def test_seeds_check_json_prints_readings_with_csl_files_and_warnings(tmp_path):
         b__ris="TY  - JOUR\nTI  - Introduction\nDO  - 10.5555/b.2\nER  - \n",
     )
     env = {**os.environ, "SEEDS_DIR": str(folder), "DATABASE_PATH": str(tmp_path / "x.db")}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "seeds", "check", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+
+    def seeds_check(*flags: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bot", "seeds", "check", *flags]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+        )
+
+    done = seeds_check("--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert sorted(r["files"][0] for r in report["readings"]) == ["a.ris", "b.ris"]
@@ -488,6 +488,12 @@ def test_seeds_check_json_prints_readings_with_csl_files_and_warnings(tmp_path):
     assert first["csl"]["id"] == first["id"]
     assert first["csl"]["title"] == "Introduction"
     assert "different DOIs" in first["warnings"][0]
+    text = seeds_check().stdout
+    assert "  note:      not merged with b.ris (line 1) despite same title" in text
+    (folder / "broken.bib").write_text("@article{x,\n title = {Never closed\n")
+    failed = seeds_check("--json")
+    assert failed.returncode == 1
+    assert any(w.startswith("broken.bib: skipped") for w in json.loads(failed.stdout)["warnings"])
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks")
