@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     crossref_api_url: str = Field(default="https://api.crossref.org", pattern=r"^https?://\S+$")
     contact_email: str = Field(default="", max_length=200)
     doi_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    # A seed text file is read up to this size, an export up to this many records; the rest
+    # is cut with a warning (bounded memory whatever lands in seeds/).
+    max_seed_file_mb: float = Field(default=10.0, gt=0, le=1024)
+    max_records_per_file: int = Field(default=2000, ge=1)
 
     @field_validator("timezone")
     @classmethod

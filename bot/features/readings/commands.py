@@ -183,7 +183,10 @@ async def _add_doi(services: Services, doi: str, replace: bool) -> Reply:
     from bot.features.readings.intake import IncomingFile
 
     item = await fetch_work(doi, services.settings)
-    stem = item["id"] = file_stem(item)  # the intake renames it after a reading it joins
+    # CSL-JSON wants an id: the DOI, which is never taken as the reading id, so the file's
+    # name gives it (the intake renames the file after a reading it joins).
+    item["id"] = doi
+    stem = file_stem(item)
     data = json.dumps([item], ensure_ascii=False, indent=2).encode("utf-8")
     outcomes, report = await services.intake.add_files(
         [IncomingFile(f"{stem}.json", data)], replace=replace

@@ -35,14 +35,15 @@ from bot.features.readings.cache import content_key
 from bot.features.readings.library import (
     READING_SUFFIXES,
     Library,
+    SeedLimits,
     load_library,
     parse_file,
 )
-from bot.features.readings.models import normalise_doi, normalise_title
+from bot.features.readings.models import Reading, normalise_doi, normalise_title
 from bot.features.readings.parsers.csljson import looks_like_csl_json
 
 if TYPE_CHECKING:
-    from bot.features.readings.models import ParsedWork, Reading
+    from bot.features.readings.models import ParsedWork
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def diff_libraries(old: Library, new: Library) -> ReloadReport:
     return report
 
 
-def trial_parse(name: str, data: bytes) -> list[ParsedWork]:
+def trial_parse(name: str, data: bytes, limits: SeedLimits | None = None) -> list[ParsedWork]:
     """Parse one file alone in a scratch folder; the works found, or ``BadArgument``.
 
     Runs in a worker thread (PDF parsing takes seconds). The scratch copy is deleted.
@@ -143,7 +144,7 @@ def trial_parse(name: str, data: bytes) -> list[ParsedWork]:
         ):
             raise BadArgument("a .json reading must be CSL-JSON (an array of CSL items)")
         try:
-            works, notes = parse_file(path)
+            works, _ = parse_file(path, limits)
         except ValueError as exc:  # every parser's error (and SeedFileError) is a ValueError
             raise BadArgument(str(exc)) from exc
         except Exception as exc:  # a parser bug must refuse the file, not crash the command
@@ -155,20 +156,42 @@ def trial_parse(name: str, data: bytes) -> list[ParsedWork]:
 
 
 def joined_reading(library: Library, works: list[ParsedWork]) -> Reading | None:
-    """The loaded reading a one-work file describes (same DOI or title), if any.
+    """The loaded reading a one-work file describes, by the library's merge rules, if any.
 
-    Such a file is saved under that reading's id, so the merged reading keeps its id (ids
-    come from file names) and prompts and links that use it keep working.
+    The same DOI; or the same title with no conflicting DOI, years at most one apart and
+    the same first author (when both sides name them), as :func:`merge` decides. Such a
+    file is saved under that reading's id, so the merged reading keeps its id (ids come
+    from file names) and prompts and links that use it keep working.
     """
     if len(works) != 1:
         return None
     csl = works[0].csl
     doi = normalise_doi(str(csl.get("DOI", ""))) if csl.get("DOI") else ""
     title = normalise_title(str(csl.get("title", "")))
+    probe = Reading(id="", csl=csl)
     for reading in library:
-        if (doi and reading.doi == doi) or (title and normalise_title(reading.title) == title):
+        if doi and reading.doi == doi:
             return reading
+        if not title or normalise_title(reading.title) != title:
+            continue
+        if doi and reading.doi:
+            continue  # different DOIs
+        if probe.year and reading.year and abs(probe.year - reading.year) > 1:
+            continue
+        first = _first_family(probe)
+        if first and _first_family(reading) and first != _first_family(reading):
+            continue
+        return reading
     return None
+
+
+def _first_family(reading: Reading) -> str:
+    authors = reading.authors
+    return (
+        normalise_title(str(authors[0].get("family") or authors[0].get("literal") or ""))
+        if authors
+        else ""
+    )
 
 
 def _unique(path: Path) -> Path:
@@ -230,7 +253,8 @@ class Intake:
             if offered.length > limit * 1_000_000:
                 size = offered.length / 1_000_000
                 raise BadArgument(f"it is {size:.1f} MB; MAX_UPLOAD_MB allows {limit:g} MB")
-            works = await asyncio.to_thread(trial_parse, name, offered.data)
+            limits = SeedLimits.from_settings(self.services.settings)
+            works = await asyncio.to_thread(trial_parse, name, offered.data, limits)
             joins = joined_reading(self.services.library, works)
             if joins is not None and not name.startswith(joins.id):
                 taken = self.seeds_dir / f"{joins.id}{Path(name).suffix}"
@@ -289,7 +313,7 @@ class Intake:
         from bot.features.prompts.bank import PROMPTS_FILE, load_prompt_bank
 
         services = self.services
-        library = load_library(self.seeds_dir)
+        library = load_library(self.seeds_dir, SeedLimits.from_settings(services.settings))
         bank = load_prompt_bank(
             self.seeds_dir / PROMPTS_FILE, library, services.glossary, services.themes
         )

@@ -172,7 +172,7 @@ async def test_a_doi_becomes_a_csl_json_reading_with_its_abstract(doi_services, 
     assert reply.title == "Added 1 file" and not reply.error
     path = doi_services.settings.seeds_dir / "zhang-ruiz-2020-plans-periphery-village.json"
     (item,) = json.loads(path.read_text(encoding="utf-8"))
-    assert item["id"] == "zhang-ruiz-2020-plans-periphery-village"
+    assert item["id"] == DOI
     assert item["author"] == [
         {"given": "Mei", "family": "Zhang"},
         {"given": "Tomás", "family": "Ruiz"},
@@ -197,6 +197,8 @@ async def test_a_doi_for_a_loaded_reading_is_merged_into_it(doi_services, monkey
         "in China’s urban villages"
     )
     monkeypatch.setitem(CSL_ANSWER, "title", shipped_title)
+    monkeypatch.setitem(CSL_ANSWER, "author", [{"given": "Karita", "family": "Kan"}])
+    monkeypatch.setitem(CSL_ANSWER, "issued", {"date-parts": [[2021, 1]]})
     reply = await dispatch(doi_services, TEACHER, "readings add", DOI)
     assert (doi_services.settings.seeds_dir / f"{SHIPPED}.json").exists()
     # the reading keeps its id; its RIS export still gives the authors, the DOI is new
