@@ -143,7 +143,9 @@ async def readings_add(
 
     files = list(attachment or [])
     doi = parse_doi(source) if source else None
-    if doi and not files:
+    if source and files:
+        raise BadArgument("Attach the files or give a DOI, not both; nothing was added.")
+    if doi:
         return await _add_doi(services, doi, replace == "yes")
     if source and attachment is None:
         files = [_local_file(word) for word in tokens_of(source)]

@@ -143,6 +143,17 @@ async def test_a_file_over_the_size_limit_is_refused(settings, seeds_dir):
         await services.close()
 
 
+async def test_files_and_a_doi_together_are_refused(services, seeds_dir):
+    with pytest.raises(BadArgument, match="not both"):
+        await dispatch(
+            services,
+            TEACHER,
+            "readings add",
+            {"source": "10.5555/x.1", "attachment": [IncomingFile("gardens.ris", RIS)]},
+        )
+    assert not (seeds_dir / "gardens.ris").exists()
+
+
 @pytest.mark.parametrize(
     ("offered", "safe"),
     [
