@@ -31,6 +31,9 @@ class Candidate:
     words: tuple[str, ...]
     mentions: dict[int, int] = field(default_factory=dict)  # unit index -> count
     surfaces: list[str] = field(default_factory=list)  # the first few wordings, as written
+    capitalised: bool = False  # some use inside a sentence has every word capitalised
+    lowered: bool = False  # some use inside a sentence has a word in lower case
+    modifier: bool = False  # one word only ever used before another ("local partners")
 
 
 def _runs(tokens: list[Token], taken: set[int], background: frozenset[str]) -> list[list[int]]:
@@ -68,14 +71,25 @@ def extract(
     mentions: dict[str, dict[int, int]] = {}
     spots: dict[str, list[tuple[int, int, int]]] = {}
     sizes: dict[str, int] = {}
+    capitalised: set[str] = set()
+    lowered: set[str] = set()
+    heads: set[str] = set()  # one-word keys used at least once not before another word
     for index, tokens in enumerate(units):
         for run in _runs(tokens, covered[index], background):
             for a in range(len(run)):
                 start = tokens[run[a]].start
+                after = run[a] + 1
+                if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
+                    heads.add(tokens[run[a]].key)
+                inner = index != title and start != 0
                 key = ""
+                lower = False
                 for n in range(min(MAX_N, len(run) - a)):
                     last = tokens[run[a + n]]
                     key = last.key if n == 0 else key + " " + last.key
+                    lower = lower or last.text[:1].islower()
+                    if inner:
+                        (lowered if lower else capitalised).add(key)
                     per_unit = mentions.get(key)
                     if per_unit is None:
                         mentions[key] = {index: 1}
@@ -96,7 +110,15 @@ def extract(
             initial = index == title or start == 0  # a capital here says nothing
             surfaces.append("\0" + text if initial else text)
         words = tuple(_WORD.findall(surfaces[0].lstrip("\0")))
-        candidates[key] = Candidate(key, words, per_unit, surfaces)
+        candidates[key] = Candidate(
+            key,
+            words,
+            per_unit,
+            surfaces,
+            key in capitalised,
+            key in lowered,
+            sizes[key] == 1 and key not in heads,
+        )
     return candidates
 
 

@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 import simplemma
 from lemminflect import getAllLemmas
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from bot.core.text import sentences as pysbd_sentences
 
@@ -21,7 +20,34 @@ from bot.core.text import sentences as pysbd_sentences
 # split with the regex below, which knows the abbreviations academic prose uses.
 PYSBD_MAX_WORDS = 800
 
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "its", "it's", "also", "via", "et", "al"}
+# English function words, written for this project from the closed word classes of English
+# grammar (articles and determiners, pronouns, prepositions, conjunctions, auxiliary and modal
+# verbs) plus the commonest adverbs and quantifiers, and the Latin scraps of academic prose
+# ("et al.", "de jure", "per se"). They are ignored when matching concepts and break phrases.
+STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against ago al all almost alone along already
+    also although always am among amongst an and another any anyhow anyone anything anyway
+    anywhere are around as at be became because become becomes becoming been before beforehand
+    behind being below beside besides between beyond both but by can cannot could de did do does
+    doing done down due during each either else elsewhere enough especially et etc even ever
+    every everyone everything everywhere except facto far few for former formerly from further
+    furthermore had has have having he hence her here hereby herein hers herself him himself his
+    how however i if in indeed instead into is it its it's itself jure just last latter latterly
+    least less many may me meanwhile might mine more moreover most mostly much must my myself
+    namely neither never nevertheless next no nobody none noone nor not nothing now nowhere of
+    off often on once one only onto or other others otherwise our ours ourselves out over own per
+    perhaps quite rather re s same se several she should since so some somehow someone something
+    sometime sometimes somewhere still such t than that the their theirs them themselves then
+    thence there thereafter thereby therefore therein thereupon these they this those though
+    through throughout thus to together too toward towards under until up upon us very via vis
+    vs was we well were what whatever when whence whenever where whereas whereby wherein whether
+    which while whither who whoever whole whom whose why will with within without would yet you
+    your yours yourself yourselves
+    two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+    hundred thousand million first second third
+    """.split()
+)
 # Words that are common in any academic abstract and never a theme of their own. They still
 # break phrases, so "case study" or "this article" never become candidates.
 GENERIC_WORDS = frozenset(
@@ -37,6 +63,29 @@ GENERIC_WORDS = frozenset(
     implication implications attempt attempts help helps find finds use used uses using
     """.split()
 )
+# Bibliographic and layout words (reference lists, running heads, URLs, front matter), month
+# names, and methods boilerplate ("conjoint experiment", "interviews with 52 founders"): a
+# reading's apparatus, never its concepts. They are fillers too, so they also break phrases.
+APPARATUS_WORDS = frozenset(
+    """
+    doi org https http www com edu net html pdf url isbn issn vol vols volume issue pp page
+    pages journal proceedings press publisher published publication copyright licence license
+    rights reserved keywords keyword abstract introduction references reference bibliography
+    appendix figure fig table section footnote author correspondence email e-mail draft
+    accessed retrieved available online ibid op cit university department centre center
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    percent per cent year years month months day days time times
+    experiment experiments experimental conjoint survey surveys surveyed interview interviews
+    interviewed interviewee interviewees respondent respondents sample samples sampled
+    regression regressions dataset datasets simulation simulations fieldwork ethnography
+    ethnographic questionnaire questionnaires vignette vignettes coding coded archival
+    quantitative qualitative statistical statistically estimate estimates variable variables
+    robustness methodology methodological analysis analyses analysed analyzed observation
+    observations participant participants record records test tested tests
+    """.split()
+)
+GENERIC_WORDS = GENERIC_WORDS | APPARATUS_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-’'][A-Za-z0-9]+)*")
 _ABBREVIATIONS = frozenset(
@@ -85,10 +134,28 @@ _BRITISH = re.compile(r"is(e|es|ed|ing|ation|ations)$")
 _SUFFIXES = ("ation", "ition", "ments", "ment", "ion", "ing", "ed")
 
 
+_ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
+
+
+def is_acronym(word: str) -> bool:
+    """``NGO``, ``INGOs``, ``CCP``: two or more capitals, perhaps a plural ``s``."""
+    return len(word) > 1 and (word.isupper() or bool(_ACRONYM_PLURAL.fullmatch(word)))
+
+
 @lru_cache(maxsize=100_000)
 def word_key(word: str) -> str:
-    """The matching key of one word: lemma, no hyphens, British/American and -ation merged."""
+    """The matching key of one word: lemma, no hyphens, British/American and -ation merged.
+
+    An acronym's plural is its singular (``INGOs`` → ``ingo``); an ``-ian`` adjective and its
+    ``-ism`` meet (``authoritarianism`` → ``authoritarian``), as do ``-cratic`` and ``-cracy``.
+    """
+    if _ACRONYM_PLURAL.fullmatch(word):
+        return word[:-1].lower()
     lower = word.lower().replace("’", "'")
+    if lower.endswith("ianism") and len(lower) > 9:
+        lower = lower[:-3]
+    elif lower.endswith("cratic"):
+        lower = lower[:-3] + "cy"
     if lower.endswith("'s"):
         lower = lower[:-2]
     lemma = simplemma.lemmatize(lower, lang="en")
@@ -99,6 +166,8 @@ def word_key(word: str) -> str:
     for suffix in _SUFFIXES:
         if key.endswith(suffix) and len(key) - len(suffix) >= 4:
             key = key[: -len(suffix)]
+            if suffix == "ation" and not in_lexicon(key) and in_lexicon(key + "er"):
+                key += "er"  # registration → register, as the verb
             break
     else:
         if key.endswith("ate") and len(key) >= 8:
@@ -158,6 +227,11 @@ def can_end_phrase(word: str, in_phrase: bool) -> bool:
     """A keyphrase ends on a noun (or a name, or a gerund after another word): not "assigns"."""
     pos = _parts_of_speech(word)
     return not pos or "NOUN" in pos or "PROPN" in pos or (in_phrase and word.endswith("ing"))
+
+
+def in_lexicon(word: str) -> bool:
+    """Whether lemminflect knows the word as an English noun, verb, adjective or adverb."""
+    return bool(_parts_of_speech(word))
 
 
 def can_start_phrase(word: str) -> bool:
