@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -69,6 +70,12 @@ class Theme:
     in_title: bool = False
     kind: str = "claim"  # actor, process, condition, place or claim: see ranking.kind_of
     page: str = ""  # the printed page the sentence is on, where the reading has pages
+    surface: str = ""  # the theme as the reading writes it inside a sentence ("NGO law")
+
+    @property
+    def is_concept(self) -> bool:
+        """A glossary concept, a Keyword, or a phrase the reading uses more than once."""
+        return self.concept is not None or self.keyword or self.mentions > 1
 
     @property
     def match_key(self) -> str:
@@ -176,6 +183,7 @@ class ThemeEngine:
             for c in self.glossary
         }
         self._cache: dict[tuple[str, int], Fingerprint] = {}
+        self._charts: dict[tuple[str, int], bytes] = {}
         self._lock = threading.Lock()
 
     def warm(self) -> None:
@@ -204,6 +212,32 @@ class ThemeEngine:
                 self._cache = {k: v for k, v in self._cache.items() if k[0] != reading.id}
                 self._cache[key] = hit
         return hit
+
+    def cached_chart(self, reading: Reading) -> bytes | None:
+        """The fingerprint's bar chart (PNG bytes) if it was drawn already."""
+        return self._charts.get(self._cache_key(reading))
+
+    def chart(self, reading: Reading) -> bytes:
+        """The fingerprint's bar chart as PNG bytes, drawn once per reading text (~0.1 s).
+
+        Cached with the fingerprint, so a repeated ``!themes`` sends the same image without
+        drawing it again. Call it in a worker thread the first time.
+        """
+        key = self._cache_key(reading)
+        png = self._charts.get(key)
+        if png is None:
+            from bot.core.charts import bar_chart_png  # matplotlib loads on the first chart
+
+            fingerprint = self.fingerprint(reading)
+            png = bar_chart_png(
+                [t.label for t in fingerprint.themes],
+                [t.weight for t in fingerprint.themes],
+                f"Themes of {reading.label}",
+            )
+            with self._lock:
+                self._charts = {k: v for k, v in self._charts.items() if k[0] != reading.id}
+                self._charts[key] = png
+        return png
 
     def fingerprints(self, readings: Iterable[Reading]) -> list[Fingerprint]:
         """Fingerprints of several readings (each cached)."""
@@ -462,6 +496,7 @@ class ThemeEngine:
                 keyword=entry.keyword,
                 in_title=any(units[u].kind == "title" for u in entry.mentions),
                 kind=concept.kind if concept else ranking.kind_of(entry.label),
+                surface=_surface(units, entry),
             )
         return [themes[i] for i in range(len(picked))]
 
@@ -534,6 +569,32 @@ def _evidence_unit(
         return weight, -u
 
     return max(free or options, key=value), not free
+
+
+def _surface(units: list[ranking.Unit], entry: _Found) -> str:
+    """The theme's name in the reading's casing, for use inside a sentence ("NGO law").
+
+    A concept whose name the reading never uses is called by the wording it uses most
+    ("NGOs" for "Social organizations (NGOs)"). A name keeps its capital only where the
+    reading writes it so inside a sentence ("Party-building"), or where it is an acronym.
+    """
+    inner = [
+        unicodedata.normalize("NFKC", units[u].text[start:end])
+        for u, (start, end) in entry.spans.items()
+        if units[u].kind != "title" and start > 0
+    ]
+    label = entry.label
+    if entry.concept is not None and inner and not any(
+        label.lower() in unicodedata.normalize("NFKC", units[u].text).lower()
+        for u in entry.mentions
+    ):
+        label = max(set(inner), key=lambda text: (inner.count(text), -len(text)))
+    if entry.concept is None and not entry.keyword:
+        inner = [label] if entry.words and entry.words[0][:1].isupper() else []
+    first = label.split()[0] if label.split() else label
+    if is_acronym(first) or any(first in text for text in inner):
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _strip_apparatus(body: str) -> tuple[str, list[str]]:
@@ -654,13 +715,19 @@ def shorten(sentence: str, span: tuple[int, int] | None, limit: int = EVIDENCE_M
 
 
 def _display(cand: Candidate) -> str:
-    """How to name a keyphrase: as written mid-sentence (keeps names' capitals), else lower."""
+    """How to name a keyphrase: as written mid-sentence (keeps names' capitals), else lower.
+
+    A lower-case wording is preferred to a capitalised one (a heading glued into a sentence
+    writes "Job Titles"); ligatures are folded ("Ofﬁces" → "Offices").
+    """
     inner = [s for s in cand.surfaces if not s.startswith("\0")]
+    inner.sort(key=lambda s: not any(w[:1].islower() for w in s.split()))
     if inner:
         text = inner[0]
     else:
         text = cand.surfaces[0].lstrip("\0")
         first = text.split(" ", 1)[0]
-        if not (first.isupper() and len(first) > 1):
+        if not is_acronym(first):
             text = text[:1].lower() + text[1:]
+    text = unicodedata.normalize("NFKC", text)
     return text[:1].upper() + text[1:]

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from bot.features.themes.tokens import Token, can_end_phrase, can_start_phrase
 
 MAX_N = 3
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-’'][A-Za-z0-9]+)*")
+# A word is any run of letters or digits (so "ofﬁces" with its ligature, or "Bürger", stays
+# one word and never falls apart into pieces such as "ces"), with inner hyphens/apostrophes.
+_WORD = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*")
 SURFACES_KEPT = 3
 
 

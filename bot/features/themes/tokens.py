@@ -8,6 +8,7 @@ and the verb meet (``co-optation`` → ``coopt``). Keys are never shown to anyon
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -87,7 +88,9 @@ APPARATUS_WORDS = frozenset(
 )
 GENERIC_WORDS = GENERIC_WORDS | APPARATUS_WORDS
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-’'][A-Za-z0-9]+)*")
+# A word is any run of letters or digits (so "ofﬁces" with its ligature, or "Bürger", stays
+# one word and never falls apart into pieces such as "ces"), with inner hyphens/apostrophes.
+_WORD = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*")
 _ABBREVIATIONS = frozenset(
     "al cf ch dr e.g eg etc fig figs i.e ie jr mr mrs ms no nos p pp prof sr st vol vols vs "
     "ed eds approx ca est jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co".split()
@@ -151,6 +154,7 @@ def word_key(word: str) -> str:
     """
     if _ACRONYM_PLURAL.fullmatch(word):
         return word[:-1].lower()
+    word = unicodedata.normalize("NFKC", word)  # ligatures: "ofﬁces" → "offices"
     lower = word.lower().replace("’", "'")
     if lower.endswith("ianism") and len(lower) > 9:
         lower = lower[:-3]
@@ -166,8 +170,8 @@ def word_key(word: str) -> str:
     for suffix in _SUFFIXES:
         if key.endswith(suffix) and len(key) - len(suffix) >= 4:
             key = key[: -len(suffix)]
-            if suffix == "ation" and not in_lexicon(key) and in_lexicon(key + "er"):
-                key += "er"  # registration → register, as the verb
+            if suffix == "ation" and key.endswith("str"):
+                key = key[:-1] + "er"  # registration → register, administration → administer
             break
     else:
         if key.endswith("ate") and len(key) >= 8:
