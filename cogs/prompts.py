@@ -260,6 +260,12 @@ class Prompts(commands.Cog):
         """Close: `!prompt close <prompt-id>`."""
         await run(ctx, "prompt close", prompt_id)
 
+    @prompt.command(name="keep", description="Keep a generated prompt in prompts.toml.")
+    @app_commands.describe(prompt_id="a generated prompt id (ending in -auto, see /prompt bank)")
+    async def keep(self, ctx: commands.Context, prompt_id: str = "") -> None:
+        """Keep: `!prompt keep <id>`."""
+        await run(ctx, "prompt keep", prompt_id)
+
     @prompt.command(name="bank", description="Browse the prompt bank.")
     @app_commands.describe(query="a reading, a tag or words to look for (optional)")
     @app_commands.autocomplete(query=reading_or_concept_autocomplete)

@@ -260,15 +260,15 @@ class ThemeEngine:
         for kind, body in (("abstract", reading.abstract), ("text", reading.text)):
             body, keywords = _strip_apparatus(body)
             found_keywords += keywords
-            found = [s for s in split_sentences(body) if not _APPARATUS.search(s)]
-            for i, sentence in enumerate(found):
+            found = [(s, p) for s, p in _sentences(body) if not _APPARATUS.search(s)]
+            for i, (sentence, page) in enumerate(found):
                 if sentence in seen:
                     continue
                 seen.add(sentence)
                 weight = ranking.sentence_weight(
                     sentence, kind, i / max(1, len(found) - 1), i == len(found) - 1
                 )
-                units.append(ranking.Unit(sentence, weight, kind, len(units)))
+                units.append(ranking.Unit(sentence, weight, kind, len(units), page))
         basis = {
             (True, False): "abstract",
             (False, True): "full text",
@@ -497,6 +497,7 @@ class ThemeEngine:
                 in_title=any(units[u].kind == "title" for u in entry.mentions),
                 kind=concept.kind if concept else ranking.kind_of(entry.label),
                 surface=_surface(units, entry),
+                page=units[unit].page,
             )
         return [themes[i] for i in range(len(picked))]
 
@@ -595,6 +596,11 @@ def _surface(units: list[ranking.Unit], entry: _Found) -> str:
     if is_acronym(first) or any(first in text for text in inner):
         return label
     return label[:1].lower() + label[1:]
+
+
+def _sentences(body: str) -> list[tuple[str, str]]:
+    """A body's sentences with their printed page labels ("" for a text without pages)."""
+    return [(sentence, "") for sentence in split_sentences(body)]
 
 
 def _strip_apparatus(body: str) -> tuple[str, list[str]]:
@@ -724,10 +730,9 @@ def _display(cand: Candidate) -> str:
     inner.sort(key=lambda s: not any(w[:1].islower() for w in s.split()))
     if inner:
         text = inner[0]
-    else:
-        text = cand.surfaces[0].lstrip("\0")
-        first = text.split(" ", 1)[0]
-        if not is_acronym(first):
-            text = text[:1].lower() + text[1:]
+    else:  # only at a sentence start or in a title: its capitals say nothing
+        text = " ".join(
+            w if is_acronym(w) else w.lower() for w in cand.surfaces[0].lstrip("\0").split(" ")
+        )
     text = unicodedata.normalize("NFKC", text)
     return text[:1].upper() + text[1:]

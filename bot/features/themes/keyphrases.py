@@ -16,7 +16,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.features.themes.tokens import Token, can_end_phrase, can_start_phrase
+from bot.features.themes.tokens import (
+    Token,
+    can_end_phrase,
+    can_start_phrase,
+    can_modify,
+    is_acronym,
+    lemmas,
+)
 
 MAX_N = 3
 # A word is any run of letters or digits (so "ofﬁces" with its ligature, or "Bürger", stays
@@ -81,7 +88,12 @@ def extract(
             for a in range(len(run)):
                 start = tokens[run[a]].start
                 after = run[a] + 1
-                if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
+                if (
+                    after >= len(tokens)
+                    or tokens[after].stop
+                    or tokens[after].breaks_before
+                    or not can_modify(tokens[run[a]].text)
+                ):
                     heads.add(tokens[run[a]].key)
                 inner = index != title and start != 0
                 key = ""
@@ -131,4 +143,26 @@ def well_formed(cand: Candidate) -> bool:
     part on a long text.
     """
     words = cand.words
-    return can_start_phrase(words[0]) and can_end_phrase(words[-1], len(words) > 1)
+    if not (can_start_phrase(words[0]) and can_end_phrase(words[-1], len(words) > 1)):
+        return False
+    if any(_plural(w) for w in words[:-1]):
+        return False  # "graduates matters", "services keep": a subject and its verb
+    # Every wording must be able to end on a noun: "stayed" (only a verb) is no theme even
+    # where the title's "to stay" made it look like one.
+    return all(
+        can_end_phrase(_WORD.findall(text.lstrip("\0"))[-1], len(words) > 1)
+        for text in cand.surfaces
+        if _WORD.findall(text.lstrip("\0"))
+    )
+
+
+def _plural(word: str) -> bool:
+    """A regular plural noun ("graduates"), which English does not use as a modifier."""
+    lower = word.lower()
+    return (
+        not is_acronym(word)
+        and lower.endswith("s")
+        and not lower.endswith(("ss", "us", "is", "ics"))
+        and "NOUN" in lemmas(lower)
+        and lemmas(lower)["NOUN"] != (lower,)
+    )

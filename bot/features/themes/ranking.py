@@ -49,6 +49,7 @@ class Unit:
     weight: float
     kind: str  # "title", "abstract" or "text"
     index: int
+    page: str = ""  # the printed page label of a full-text sentence ("" where none)
 
 
 def sentence_weight(sentence: str, kind: str, position: float, last: bool) -> float:

@@ -46,7 +46,7 @@ STOP_WORDS = frozenset(
     which while whither who whoever whole whom whose why will with within without would yet you
     your yours yourself yourselves
     two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
-    hundred thousand million first second third
+    hundred thousand million first second third fewer lesser
     """.split()
 )
 # Words that are common in any academic abstract and never a theme of their own. They still
@@ -169,6 +169,8 @@ def word_key(word: str) -> str:
     key = _BRITISH.sub(r"iz\1", key) if len(key) > 6 else key
     for suffix in _SUFFIXES:
         if key.endswith(suffix) and len(key) - len(suffix) >= 4:
+            if suffix == "ation" and in_lexicon(key[: -len(suffix)]):
+                break  # foundation is not "found"
             key = key[: -len(suffix)]
             if suffix == "ation" and key.endswith("str"):
                 key = key[:-1] + "er"  # registration → register, administration → administer
@@ -222,13 +224,25 @@ def phrase_keys(phrase: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=100_000)
+def lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    """lemminflect's lemmas of a word by part of speech (``{}`` for names and rare terms)."""
+    return getAllLemmas(word.lower())
+
+
 def _parts_of_speech(word: str) -> frozenset[str]:
     """What a word can be, from lemminflect's lexicon (empty for names and rare terms)."""
-    return frozenset(getAllLemmas(word.lower()))
+    return frozenset(lemmas(word))
+
+
+def can_modify(word: str) -> bool:
+    """Whether a word can be an adjective ("local", "authoritarian"), i.e. modify a noun."""
+    return "ADJ" in _parts_of_speech(word)
 
 
 def can_end_phrase(word: str, in_phrase: bool) -> bool:
     """A keyphrase ends on a noun (or a name, or a gerund after another word): not "assigns"."""
+    if is_acronym(word):
+        return True  # "TANs" is no verb, whatever the lexicon says of "tans"
     pos = _parts_of_speech(word)
     return not pos or "NOUN" in pos or "PROPN" in pos or (in_phrase and word.endswith("ing"))
 
@@ -240,5 +254,7 @@ def in_lexicon(word: str) -> bool:
 
 def can_start_phrase(word: str) -> bool:
     """A keyphrase starts on a noun or adjective: not "emphasizing welfare provision"."""
+    if is_acronym(word):
+        return True
     pos = _parts_of_speech(word)
     return not pos or bool(pos & {"NOUN", "ADJ", "PROPN"})
