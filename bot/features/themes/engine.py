@@ -32,7 +32,7 @@ from bot.features.themes.tokens import (
 
 MAX_THEMES = 10
 MIN_THEMES = 6
-MIN_WEIGHT = 0.2
+MIN_WEIGHT = 0.15
 FLOOR_WEIGHT = 0.1  # below a tenth of the strongest theme, a phrase is noise, not a theme
 EVIDENCE_MAX = 300
 KEEP_ALL = 60
@@ -378,8 +378,14 @@ class ThemeEngine:
             key = "kw:" + " ".join(keys)
             label = keyword if is_acronym(keyword.split()[0]) else keyword[:1].upper() + keyword[1:]
             entry = found.setdefault(key, _Found(key, label, keyword=True, keys=keys, strong=True))
+            per_unit = [set(_match_run(toks, content[u], keys)) for u, toks in enumerate(tokens)]
+            if not any(per_unit):  # never as written: its words close together will do
+                per_unit = [
+                    {tuple(sorted(m)) for m in _match_form(toks, content[u], keys)}
+                    for u, toks in enumerate(tokens)
+                ]
             for u, toks in enumerate(tokens):
-                matches = _non_overlapping(set(_match_run(toks, content[u], keys)))
+                matches = _non_overlapping(per_unit[u])
                 if matches:
                     entry.mentions[u] = len(matches)
                     first = min(matches)
@@ -631,6 +637,9 @@ def _not_a_concept(cand: Candidate) -> bool:
         return False
     if cand.capitalised and not cand.lowered:
         return True  # a proper name: every inner use is capitalised
+    inner = [t for t in cand.surfaces if not t.startswith("\0")]
+    if any(w in unknown and w[:1].isupper() for t in inner for w in t.split()):
+        return True  # a phrase with a name in it ("Shenzhen recruit")
     if len(cand.words) == 1:
         word = unknown[0].lower()
         return len(word) <= 3 or ranking.zipf(word) >= FRAGMENT_ZIPF or _glued(word)
