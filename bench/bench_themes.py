@@ -41,7 +41,8 @@ from bot.features.readings import Reading, load_library
 from bot.features.themes import ThemeEngine
 from bot.features.themes.commands import compare_themes
 from bot.features.themes.glossary import load_glossary
-from bot.features.themes.tokens import APPARATUS_WORDS, STOP_WORDS, is_acronym, phrase_keys
+from bot.features.themes.tokens import STOP_WORDS
+from tests.helpers.themes import gold_found, is_junk
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
@@ -120,34 +121,6 @@ def load_set(readings_dir: Path, gold_dir: Path) -> list[tuple[Reading, dict]]:
     return out
 
 
-def keys(text: str) -> frozenset[str]:
-    return frozenset(phrase_keys(text))
-
-
-def found(gold: dict, labels: list[tuple[str, str | None]]) -> int:
-    """Gold concepts met by a label (same content words, or more specific) or a concept key."""
-    hits = 0
-    for variants in gold["concepts"]:
-        for label, concept in labels:
-            lk = keys(label)
-            if any(v == concept or (keys(v) and keys(v) <= lk) for v in variants):
-                hits += 1
-                break
-    return hits
-
-
-def is_junk(label: str, gold: dict) -> bool:
-    """A name, place, apparatus word, number or word piece (the same rule for both systems)."""
-    bad = {k for j in gold.get("junk", []) for k in keys(j)} | {j.lower() for j in gold["junk"]}
-    for word in re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", label):
-        lower = word.lower()
-        if lower in APPARATUS_WORDS or lower in bad or keys(word) & bad:
-            return True
-        if lower.isdigit() or (len(word) <= 2 and not is_acronym(word)):
-            return True
-    return False
-
-
 def tfidf_top(readings: list[Reading], n: int = TOP) -> dict[str, list[str]]:
     """The baseline: the n highest tf·idf unigrams and bigrams of non-stop words per reading."""
     grams: dict[str, Counter] = {}
@@ -196,7 +169,7 @@ def quality(engine: ThemeEngine, name: str, items: list[tuple[Reading, dict]]) -
         ):
             row = rows[system]
             row["gold"] += len(gold["concepts"])
-            row["found"] += found(gold, labels)
+            row["found"] += gold_found(gold, labels)
             row["labels"] += len(labels)
             junk = [label for label, _ in labels if is_junk(label, gold)]
             row["junk"] += len(junk)

@@ -159,7 +159,7 @@ def generate(reading: Reading, themes: list[Theme]) -> list[BankPrompt]:
             BankPrompt(
                 id=pid,
                 reading_id=reading.id,
-                tags=(theme.concept,) if theme.concept else (slug,),
+                tags=(theme.concept,) if theme.concept else (),
                 question=question.format(**values),
                 follow_up=follow_up.format(**values),
                 evidence=quoted(theme),
