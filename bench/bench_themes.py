@@ -114,7 +114,8 @@ def load_set(readings_dir: Path, gold_dir: Path) -> list[tuple[Reading, dict]]:
     out = []
     for reading in library:
         gold_path = next(
-            p for p in (gold_dir / f"{reading.id}.toml", gold_dir / f"{reading.id}.gold.toml")
+            p
+            for p in (gold_dir / f"{reading.id}.toml", gold_dir / f"{reading.id}.gold.toml")
             if p.is_file()
         )
         out.append((reading, tomllib.loads(gold_path.read_text(encoding="utf-8"))))
@@ -125,7 +126,9 @@ def tfidf_top(readings: list[Reading], n: int = TOP) -> dict[str, list[str]]:
     """The baseline: the n highest tf·idf unigrams and bigrams of non-stop words per reading."""
     grams: dict[str, Counter] = {}
     for reading in readings:
-        words = re.findall(r"[a-z][a-z'-]+", f"{reading.title} {reading.abstract} {reading.text}".lower())
+        words = re.findall(
+            r"[a-z][a-z'-]+", f"{reading.title} {reading.abstract} {reading.text}".lower()
+        )
         counts: Counter = Counter()
         for i, word in enumerate(words):
             if word in STOP_WORDS:
@@ -182,9 +185,13 @@ def quality(engine: ThemeEngine, name: str, items: list[tuple[Reading, dict]]) -
             rows["engine"]["off_topic_concepts"] += sum(1 for t in fp.all_themes if t.concept)
     contradictions = 0
     for (ra, _), (rb, _) in combinations(items, 2):
-        _, only_a, only_b = compare_themes(engine.glossary, engine.fingerprint(ra), engine.fingerprint(rb))
+        _, only_a, only_b = compare_themes(
+            engine.glossary, engine.fingerprint(ra), engine.fingerprint(rb)
+        )
         la, lb = {t.label.lower() for t in only_a}, {t.label.lower() for t in only_b}
-        contradictions += bool(la & lb or {t.match_key for t in only_a} & {t.match_key for t in only_b})
+        contradictions += bool(
+            la & lb or {t.match_key for t in only_a} & {t.match_key for t in only_b}
+        )
     print(f"\n{name} ({len(items)}):")
     for system, row in rows.items():
         recall = row["found"] / max(1, row["gold"])

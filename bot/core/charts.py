@@ -85,6 +85,7 @@ def bar_chart_png(
         raise ValueError("labels and values must have the same length")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
     labels = [
         f"{i}. " + _literal(lab if len(lab) <= 40 else lab[:39] + "…")
         if drawable(lab)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
 
-import re
-
 from bot.features.readings import Reading, load_library
-from bot.features.themes.tokens import APPARATUS_WORDS, is_acronym, phrase_keys
-from bot.features.themes.tokens import normalise_space
+from bot.features.themes.tokens import APPARATUS_WORDS, is_acronym, normalise_space, phrase_keys
 from tests.helpers.paths import FIXTURES
 
 FIXTURE_SEEDS = FIXTURES / "themes" / "seeds"
@@ -62,7 +60,10 @@ def gold_found(gold_file: dict, labels: list[tuple[str, str | None]]) -> int:
     for variants in gold_file["concepts"]:
         for label, concept in labels:
             label_keys = set(phrase_keys(label))
-            if any(v == concept or (phrase_keys(v) and set(phrase_keys(v)) <= label_keys) for v in variants):
+            if any(
+                v == concept or (phrase_keys(v) and set(phrase_keys(v)) <= label_keys)
+                for v in variants
+            ):
                 hits += 1
                 break
     return hits

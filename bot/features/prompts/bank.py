@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -245,7 +245,7 @@ _KEEP_LOCK = threading.Lock()
 
 
 def toml_string(text: str) -> str:
-    """A TOML basic string: JSON's escapes (``\\"``, ``\\\\``, ``\\n``, ``\\uXXXX``) are TOML's."""
+    """A TOML basic string: JSON's string escapes are all valid TOML escapes."""
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -257,15 +257,7 @@ def keep(path: Path, prompt: BankPrompt) -> BankPrompt:
     themes change. Raises ``ValueError`` if the file already has a prompt with that id.
     Other prompts and comments in the file are left as they are (the table is appended).
     """
-    kept = BankPrompt(
-        id=prompt.kept_id,
-        reading_id=prompt.reading_id,
-        tags=prompt.tags,
-        question=prompt.question,
-        follow_up=prompt.follow_up,
-        evidence=prompt.evidence,
-        kept=True,
-    )
+    kept = replace(prompt, id=prompt.kept_id, generated=False, kept=True)
     lines = ["", "[[prompt]]", f"id = {toml_string(kept.id)}"]
     if kept.reading_id:
         lines.append(f"reading = {toml_string(kept.reading_id)}")

@@ -131,7 +131,9 @@ def related(glossary: Glossary, a: Theme, b: Theme) -> bool:
         return True
     if a.concept and b.concept:
         first, second = glossary.get(a.concept), glossary.get(b.concept)
-        return bool(first and second and (b.concept in first.related or a.concept in second.related))
+        return bool(
+            first and second and (b.concept in first.related or a.concept in second.related)
+        )
     if a.concept or b.concept:
         return False
     ka, kb = set(a.match_key.split()), set(b.match_key.split())
@@ -151,22 +153,18 @@ def compare_themes(
     taken_a: set[str] = set()
     taken_b: set[str] = set()
     for exact in (True, False):
-        for theme in a.themes:
-            if theme.key in taken_a:
-                continue
-            partner = _partner(glossary, theme, b, taken_b, exact)
-            if partner is not None:
-                pairs.append((theme, partner))
-                taken_a.add(theme.key)
-                taken_b.add(partner.key)
-        for theme in b.themes:
-            if theme.key in taken_b:
-                continue
-            partner = _partner(glossary, theme, a, taken_a, exact)
-            if partner is not None:
-                pairs.append((partner, theme))
-                taken_a.add(partner.key)
-                taken_b.add(theme.key)
+        for mine, other, taken_mine, taken_other, flip in (
+            (a, b, taken_a, taken_b, False),
+            (b, a, taken_b, taken_a, True),
+        ):
+            for theme in mine.themes:
+                if theme.key in taken_mine:
+                    continue
+                partner = _partner(glossary, theme, other, taken_other, exact)
+                if partner is not None:
+                    pairs.append((partner, theme) if flip else (theme, partner))
+                    taken_mine.add(theme.key)
+                    taken_other.add(partner.key)
     only_a = [t for t in a.themes if t.key not in taken_a]
     only_b = [t for t in b.themes if t.key not in taken_b]
     return pairs, only_a, only_b

@@ -141,7 +141,9 @@ def _match_form(tokens: list[Token], content: list[int], keys: tuple[str, ...]) 
     return found
 
 
-def _match_run(tokens: list[Token], content: list[int], keys: tuple[str, ...]) -> list[tuple[int, ...]]:
+def _match_run(
+    tokens: list[Token], content: list[int], keys: tuple[str, ...]
+) -> list[tuple[int, ...]]:
     """Occurrences of a Keyword as written: its content words in order, side by side.
 
     Stricter than a glossary form: "law requires NGOs" is no mention of "NGO law".
@@ -441,8 +443,10 @@ class ThemeEngine:
         found: dict[str, _Found],
         crowded_keys: set[str],
     ) -> list[Theme]:
-        """Every theme, best first; keys of themes left without a sentence of their own are
-        added to ``crowded_keys``."""
+        """Every theme, best first, each with its evidence sentence.
+
+        Keys of themes left without a sentence of their own are added to ``crowded_keys``.
+        """
         scored: list[tuple[float, _Found]] = []
         for entry in found.values():
             if not entry.mentions:
@@ -591,9 +595,13 @@ def _surface(units: list[ranking.Unit], entry: _Found) -> str:
         if units[u].kind != "title" and start > 0
     ]
     label = entry.label
-    if entry.concept is not None and inner and not any(
-        label.lower() in unicodedata.normalize("NFKC", units[u].text).lower()
-        for u in entry.mentions
+    if (
+        entry.concept is not None
+        and inner
+        and not any(
+            label.lower() in unicodedata.normalize("NFKC", units[u].text).lower()
+            for u in entry.mentions
+        )
     ):
         label = max(set(inner), key=lambda text: (inner.count(text), -len(text)))
     if entry.concept is None and not entry.keyword:
@@ -649,7 +657,9 @@ def _not_a_concept(cand: Candidate) -> bool:
 def _glued(word: str) -> bool:
     """Two common words run together by a lost space (``themasses``)."""
     return any(
-        in_lexicon(word[:i]) and in_lexicon(word[i:]) and min(i, len(word) - i) >= 3
+        in_lexicon(word[:i])
+        and in_lexicon(word[i:])
+        and min(i, len(word) - i) >= 3
         or (word[:i] in {"the", "a", "an", "of", "to", "and"} and in_lexicon(word[i:]))
         for i in range(1, len(word) - 2)
     )

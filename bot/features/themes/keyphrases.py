@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from bot.features.themes.tokens import (
     Token,
     can_end_phrase,
-    can_start_phrase,
     can_modify,
+    can_start_phrase,
     is_acronym,
     lemmas,
 )

@@ -225,7 +225,7 @@ def phrase_keys(phrase: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=100_000)
 def lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    """lemminflect's lemmas of a word by part of speech (``{}`` for names and rare terms)."""
+    """Lemminflect's lemmas of a word by part of speech (``{}`` for names and rare terms)."""
     return getAllLemmas(word.lower())
 
 

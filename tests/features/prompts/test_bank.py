@@ -171,20 +171,29 @@ def test_each_generated_prompt_quotes_its_sentence_and_asks_about_its_claim(name
             assert prompt.question.startswith("Take the sentence quoted below")
 
 
-def test_question_form_follows_the_kind_of_theme_not_its_rank():
-    def theme(label: str, kind: str, sentence: str) -> Theme:
-        return Theme(
-            key=label.lower(), label=label, weight=1.0, score=1.0, evidence=sentence,
-            sentence=sentence, mentions=2, kind=kind, surface=label,
-        )
+def _theme(label: str, kind: str, sentence: str, **extra: object) -> Theme:
+    return Theme(
+        key=label.lower(),
+        label=label,
+        weight=1.0,
+        score=1.0,
+        evidence=sentence,
+        sentence=sentence,
+        mentions=2,
+        kind=kind,
+        surface=label,
+        **extra,
+    )
 
+
+def test_question_form_follows_the_kind_of_theme_not_its_rank():
     reading = Reading(id="r-2020", csl={"title": "T"}, abstract="A. B. C. D.")
     made = generate(
         reading,
         [
-            theme("Donors", "actor", "We argue that donors reward honest accounts."),
-            theme("Registration", "process", "We find that registration sorted the groups."),
-            theme("Boards", "actor", "We argue that boards hire the founders' friends."),
+            _theme("Donors", "actor", "We argue that donors reward honest accounts."),
+            _theme("Registration", "process", "We find that registration sorted the groups."),
+            _theme("Boards", "actor", "We argue that boards hire the founders' friends."),
         ],
     )
     first, second, third = (p.question.split(". ", 1)[1] for p in made)
@@ -202,10 +211,7 @@ def test_acronyms_keep_their_case_in_generated_prompts():
 def test_a_quote_carries_its_page_where_the_reading_has_pages(tmp_path):
     reading = fixture_reading("charity-law")
     sentence = reading.abstract.split(". ")[0] + "."
-    paged = Theme(
-        key="charity law", label="Charity law", weight=1.0, score=1.0, evidence=sentence,
-        sentence=sentence, mentions=2, keyword=True, kind="condition", page="12",
-    )
+    paged = _theme("Charity law", "condition", sentence, page="12", keyword=True)
     (prompt,) = generate(reading, [paged])
     assert prompt.evidence == f"{sentence} (p. 12)"
     path = tmp_path / "prompts.toml"

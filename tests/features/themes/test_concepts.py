@@ -61,7 +61,10 @@ def test_a_loose_word_form_never_matches_an_off_topic_reading(engine):
 
 async def test_concept_view_and_bank_leave_the_off_topic_reading_out(seeds_dir, services):
     copy_readings(seeds_dir, "edge-replicas", "foundation-care")
-    services.library.readings += [fixture_reading("edge-replicas"), fixture_reading("foundation-care")]
+    services.library.readings += [
+        fixture_reading("edge-replicas"),
+        fixture_reading("foundation-care"),
+    ]
     services.library.__post_init__()
     for concept in ("co-optation", "legitimacy"):
         reply = await dispatch(services, STUDENT, "themes", concept)
