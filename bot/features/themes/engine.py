@@ -23,6 +23,7 @@ from bot.features.themes.tokens import (
     Token,
     in_lexicon,
     is_acronym,
+    lemmas,
     normalise_space,
     phrase_keys,
     split_sentences,
@@ -297,7 +298,10 @@ class ThemeEngine:
         self._match_concepts(tokens, content, covered, found)
         keywords = list(dict.fromkeys([*reading.keywords, *text_keywords]))
         self._match_keywords(keywords, tokens, content, covered, found)
+        heads = {e.keys[-1] for e in found.values() if len(e.keys) > 1}
         for cand in self._candidates(units, tokens, covered).values():
+            if cand.key in heads:
+                continue  # "contracts" beside the Keyword "service contracts": not a theme
             found[cand.key] = _Found(
                 key=cand.key,
                 label=_display(cand),
@@ -739,14 +743,21 @@ def shorten(sentence: str, span: tuple[int, int] | None, limit: int = EVIDENCE_M
     return ("…" if left > 0 else "") + piece + ("…" if right < len(sentence) else "")
 
 
+def _verb_like(text: str) -> bool:
+    """Whether a wording ends on a word that can be a verb ("register", not "registration")."""
+    words = text.split()
+    return bool(words) and "VERB" in lemmas(words[-1])
+
+
 def _display(cand: Candidate) -> str:
     """How to name a keyphrase: as written mid-sentence (keeps names' capitals), else lower.
 
     A lower-case wording is preferred to a capitalised one (a heading glued into a sentence
-    writes "Job Titles"); ligatures are folded ("Ofﬁces" → "Offices").
+    writes "Job Titles"), a noun to a verb ("registration", not "register"); ligatures are
+    folded ("Ofﬁces" → "Offices").
     """
     inner = [s for s in cand.surfaces if not s.startswith("\0")]
-    inner.sort(key=lambda s: not any(w[:1].islower() for w in s.split()))
+    inner.sort(key=lambda s: (not any(w[:1].islower() for w in s.split()), _verb_like(s)))
     if inner:
         text = inner[0]
     else:  # only at a sentence start or in a title: its capitals say nothing

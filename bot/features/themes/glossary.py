@@ -49,7 +49,7 @@ class Concept(BaseModel):
     context: tuple[str, ...] = ()
     kind: Literal["actor", "process", "condition", "place", "claim"] = "claim"
 
-    @field_validator("forms")
+    @field_validator("forms", "context")
     @classmethod
     def _forms_are_words(cls, forms: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = tuple(f.strip() for f in forms)

@@ -150,7 +150,8 @@ def word_key(word: str) -> str:
     """The matching key of one word: lemma, no hyphens, British/American and -ation merged.
 
     An acronym's plural is its singular (``INGOs`` → ``ingo``); an ``-ian`` adjective and its
-    ``-ism`` meet (``authoritarianism`` → ``authoritarian``), as do ``-cratic`` and ``-cracy``.
+    ``-ism`` meet (``authoritarianism`` → ``authoritarian``), as do ``-cratic`` and ``-cracy``
+    and an adjective and its ``-ness`` noun (``responsiveness`` → ``responsive``).
     """
     if _ACRONYM_PLURAL.fullmatch(word):
         return word[:-1].lower()
@@ -165,6 +166,8 @@ def word_key(word: str) -> str:
     lemma = simplemma.lemmatize(lower, lang="en")
     if lemma == lower and word[:1].isupper():
         lemma = simplemma.lemmatize(word, lang="en").lower()
+    if lemma.endswith("ness") and "ADJ" in lemmas(lemma[:-4]):
+        lemma = lemma[:-4]  # responsiveness → responsive: the adjective and its noun meet
     key = lemma.replace("-", "").replace("'", "")
     key = _BRITISH.sub(r"iz\1", key) if len(key) > 6 else key
     for suffix in _SUFFIXES:
