@@ -45,6 +45,17 @@ async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
     return await asyncio.to_thread(services.themes.fingerprint, reading)
 
 
+async def fingerprints_of(services: Services, readings: list[Reading]) -> list[Fingerprint]:
+    """Fingerprints of many readings: those not cached yet are computed in one worker thread.
+
+    Even abstracts (a few ms each) add up over a library of hundreds of readings, which must
+    not hold the event loop.
+    """
+    if all(services.themes.cached(r) is not None for r in readings):
+        return [services.themes.fingerprint(r) for r in readings]
+    return await asyncio.to_thread(services.themes.fingerprints, readings)
+
+
 def theme_field_value(theme: Theme) -> str:
     """A theme as shown in a reply: the weight bar, then the evidence as a block quote."""
     source = (
@@ -98,8 +109,11 @@ async def _concept_reply(services: Services, concept: Concept) -> Reply:
     )
     shown = 0
     absent: list[str] = []
-    for reading in services.library:
-        theme = (await fingerprint_of(services, reading)).find(concept.key)
+    readings = list(services.library)
+    for reading, fingerprint in zip(
+        readings, await fingerprints_of(services, readings), strict=True
+    ):
+        theme = fingerprint.find(concept.key)
         if theme is None:
             absent.append(reading.id)
             continue
@@ -307,8 +321,7 @@ async def prompt_bank(services: Services, actor: Actor, args: str) -> Reply:
     """List prompts: all of them, those tagged with a concept, or those for a reading."""
     query = " ".join(args.split())
     bank = services.prompt_bank
-    for reading in services.library:  # generated prompts need themes: compute them off the loop
-        await fingerprint_of(services, reading)
+    await fingerprints_of(services, list(services.library))  # generated prompts need themes
     if not query:
         prompts, scope = bank.all(), "all readings"
     elif concept := services.glossary.lookup(query):
@@ -353,8 +366,7 @@ async def prompt_keep(services: Services, actor: Actor, args: str) -> Reply:
     wanted = args.strip().lower()
     if not wanted or len(wanted.split()) > 1:
         raise BadArgument("Name one generated prompt: `!prompt keep <id>` (see `!prompt bank`).")
-    for reading in services.library:
-        await fingerprint_of(services, reading)
+    await fingerprints_of(services, list(services.library))
     prompt = services.prompt_bank.get(wanted)
     if prompt is None:
         raise NotFound(f"There is no prompt `{wanted}` in the prompt bank (see `!prompt bank`).")

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from bot.features.readings.models import Reading
 from bot.features.themes import ranking
 from bot.features.themes.glossary import Concept, Glossary
-from bot.features.themes.keyphrases import Candidate, extract, well_formed
+from bot.features.themes.keyphrases import (
+    Candidate,
+    every_wording_ends_on_a_noun,
+    extract,
+    well_formed,
+)
 from bot.features.themes.tokens import (
     Token,
     in_lexicon,
@@ -49,9 +54,17 @@ _REFERENCES = re.compile(
 _KEYWORD_LINE = re.compile(r"^\s*(?:key\s?words|index terms)\s*[:：—–]\s*(.*)$", re.I | re.M)
 # A sentence with a URL, DOI or e-mail, or that opens like a reference ("Ferrand, I. (2018)").
 _APPARATUS = re.compile(
-    r"https?://|\bdoi\s*[:.]|\bwww\.|\S+@\S+\.[a-z]{2,}|^[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+"
-    r"|\(\d{4}[a-z]?\)\.",
+    r"https?://|\bdoi\s*[:.]|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]{2,}|^[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+"
+    r"|\(\d{4}[a-z]?\)\."
 )
+_APPARATUS_HINTS = ("http", "doi", "DOI", "www.", "@", ", ", "(")
+
+
+def _is_apparatus(sentence: str) -> bool:
+    """Whether a sentence is a reference, URL, DOI or e-mail rather than the reading's prose."""
+    return any(h in sentence for h in _APPARATUS_HINTS) and bool(_APPARATUS.search(sentence))
+
+
 _ACRONYM_IN_PARENS = re.compile(r"\(([A-Z][A-Za-z]*[A-Z])(s?)\)")
 
 
@@ -117,6 +130,7 @@ class _Found:
     words: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
     strong: bool = False  # matched by a name, multi-word form or more than one mention
+    candidate: Candidate | None = None  # the keyphrase it came from
 
 
 def _match_form(tokens: list[Token], content: list[int], keys: tuple[str, ...]) -> list[list[int]]:
@@ -263,7 +277,7 @@ class ThemeEngine:
         for kind, body in (("abstract", reading.abstract), ("text", reading.text)):
             body, keywords = _strip_apparatus(body)
             found_keywords += keywords
-            found = [(s, p) for s, p in _sentences(body) if not _APPARATUS.search(s)]
+            found = [(s, p) for s, p in _sentences(body) if not _is_apparatus(s)]
             for i, (sentence, page) in enumerate(found):
                 if sentence in seen:
                     continue
@@ -304,7 +318,8 @@ class ThemeEngine:
                 continue  # "contracts" beside the Keyword "service contracts": not a theme
             found[cand.key] = _Found(
                 key=cand.key,
-                label=_display(cand),
+                label="",  # named only if it is ranked (see _rank): naming costs look-ups
+                candidate=cand,
                 mentions=cand.mentions,
                 words=cand.words,
                 keys=tuple(cand.key.split()),
@@ -466,7 +481,7 @@ class ThemeEngine:
                 mass, curated=curated, keyword=entry.keyword, spec=spec, n=len(entry.keys) or 1
             )
             scored.append((score, entry))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].label.lower()))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].key))
         if not scored:
             return []
         best = scored[0][0] or 1.0
@@ -477,6 +492,10 @@ class ThemeEngine:
             if entry.concept is None:
                 if len(chosen_keys) >= KEEP_ALL or any(o <= keyset for o in chosen_keys if o):
                     continue  # enough phrases; or the same phrase again, or one with a word added
+                if entry.candidate is not None:
+                    if not every_wording_ends_on_a_noun(entry.candidate):
+                        continue
+                    entry.label = _display(entry.candidate)
                 chosen_keys.append(keyset)
             picked.append((score, entry))
         # Among the likely top themes, those with a single sentence choose first, so a theme
@@ -647,7 +666,7 @@ def _not_a_concept(cand: Candidate) -> bool:
     unknown = [w for w in words if not in_lexicon(w)]
     if not unknown:
         return False
-    if cand.capitalised and not cand.lowered:
+    if len(cand.words) == 1 and cand.capitalised and not cand.lowered:
         return True  # a proper name: every inner use is capitalised
     inner = [t for t in cand.surfaces if not t.startswith("\0")]
     if any(w in unknown and w[:1].isupper() for t in inner for w in t.split()):

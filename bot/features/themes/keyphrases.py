@@ -40,9 +40,9 @@ class Candidate:
     words: tuple[str, ...]
     mentions: dict[int, int] = field(default_factory=dict)  # unit index -> count
     surfaces: list[str] = field(default_factory=list)  # the first few wordings, as written
-    capitalised: bool = False  # some use inside a sentence has every word capitalised
-    lowered: bool = False  # some use inside a sentence has a word in lower case
-    modifier: bool = False  # one word only ever used before another ("local partners")
+    capitalised: bool = False  # one word, capitalised in some use inside a sentence
+    lowered: bool = False  # one word, in lower case in some use inside a sentence
+    modifier: bool = False  # an adjective only ever used before a noun ("local partners")
 
 
 def _runs(tokens: list[Token], taken: set[int], background: frozenset[str]) -> list[list[int]]:
@@ -86,24 +86,17 @@ def extract(
     for index, tokens in enumerate(units):
         for run in _runs(tokens, covered[index], background):
             for a in range(len(run)):
-                start = tokens[run[a]].start
+                word = tokens[run[a]]
+                start = word.start
                 after = run[a] + 1
-                if (
-                    after >= len(tokens)
-                    or tokens[after].stop
-                    or tokens[after].breaks_before
-                    or not can_modify(tokens[run[a]].text)
-                ):
-                    heads.add(tokens[run[a]].key)
-                inner = index != title and start != 0
+                if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
+                    heads.add(word.key)
+                if index != title and start != 0:  # a capital at a sentence start says nothing
+                    (lowered if word.text[:1].islower() else capitalised).add(word.key)
                 key = ""
-                lower = False
                 for n in range(min(MAX_N, len(run) - a)):
                     last = tokens[run[a + n]]
                     key = last.key if n == 0 else key + " " + last.key
-                    lower = lower or last.text[:1].islower()
-                    if inner:
-                        (lowered if lower else capitalised).add(key)
                     per_unit = mentions.get(key)
                     if per_unit is None:
                         mentions[key] = {index: 1}
@@ -131,7 +124,7 @@ def extract(
             surfaces,
             key in capitalised,
             key in lowered,
-            sizes[key] == 1 and key not in heads,
+            sizes[key] == 1 and key not in heads and can_modify(words[0]),
         )
     return candidates
 
@@ -145,15 +138,20 @@ def well_formed(cand: Candidate) -> bool:
     words = cand.words
     if not (can_start_phrase(words[0]) and can_end_phrase(words[-1], len(words) > 1)):
         return False
-    if any(_plural(w) for w in words[:-1]):
-        return False  # "graduates matters", "services keep": a subject and its verb
-    # Every wording must be able to end on a noun: "stayed" (only a verb) is no theme even
-    # where the title's "to stay" made it look like one.
-    return all(
-        can_end_phrase(_WORD.findall(text.lstrip("\0"))[-1], len(words) > 1)
-        for text in cand.surfaces
-        if _WORD.findall(text.lstrip("\0"))
-    )
+    return not any(_plural(w) for w in words[:-1])  # "graduates matters": subject and verb
+
+
+def every_wording_ends_on_a_noun(cand: Candidate) -> bool:
+    """Whether each wording seen can end on a noun (checked for ranked candidates only).
+
+    "stayed" (a verb only) is no theme even where the title's "to stay" made the first
+    wording look like one.
+    """
+    for text in cand.surfaces:
+        found = _WORD.findall(text.lstrip("\0"))
+        if found and not can_end_phrase(found[-1], len(cand.words) > 1):
+            return False
+    return True
 
 
 def _plural(word: str) -> bool:

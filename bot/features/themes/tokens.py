@@ -142,7 +142,11 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")
 
 def is_acronym(word: str) -> bool:
     """``NGO``, ``INGOs``, ``CCP``: two or more capitals, perhaps a plural ``s``."""
-    return len(word) > 1 and (word.isupper() or bool(_ACRONYM_PLURAL.fullmatch(word)))
+    return (
+        len(word) > 1
+        and word[:2].isupper()
+        and (word.isupper() or (word[-1] == "s" and word[:-1].isupper()))
+    )
 
 
 @lru_cache(maxsize=100_000)
@@ -232,6 +236,7 @@ def lemmas(word: str) -> dict[str, tuple[str, ...]]:
     return getAllLemmas(word.lower())
 
 
+@lru_cache(maxsize=100_000)
 def _parts_of_speech(word: str) -> frozenset[str]:
     """What a word can be, from lemminflect's lexicon (empty for names and rare terms)."""
     return frozenset(lemmas(word))
