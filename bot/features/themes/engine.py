@@ -1,9 +1,12 @@
 """The fingerprint of a reading: ranked themes, each with a weight and a verbatim quotation.
 
-Three sources feed it: the course glossary (concepts matched through their forms), the
-reading's own Keywords, and keyphrases counted in its text. Each becomes one theme per lemma
-key, is scored by where it is mentioned (:mod:`bot.features.themes.ranking`), and is shown with the
-sentence where it does the most work. Nothing here knows any particular reading.
+Three sources feed it: the course glossary (concepts matched through their forms, only where
+a ``context`` word of the concept is near), the reading's own Keywords, and keyphrases counted
+in its text. Each becomes one theme per concept: lemma keys merge word forms, an acronym takes
+in its expansion, and names, apparatus words and word pieces are never themes. Themes are
+scored by where they are mentioned (:mod:`bot.features.themes.ranking`) and shown with the
+sentence where they do the most work, no sentence serving more than two themes. Nothing here
+knows any particular reading.
 """
 
 from __future__ import annotations
@@ -53,16 +56,22 @@ _REFERENCES = re.compile(
 # A "Keywords: a; b; c" line of a plain text: its terms are Keywords, the line is no sentence.
 _KEYWORD_LINE = re.compile(r"^\s*(?:key\s?words|index terms)\s*[:：—–]\s*(.*)$", re.I | re.M)
 # A sentence with a URL, DOI or e-mail, or that opens like a reference ("Ferrand, I. (2018)").
-_APPARATUS = re.compile(
-    r"https?://|\bdoi\s*[:.]|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]{2,}|^[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+"
-    r"|\(\d{4}[a-z]?\)\."
-)
-_APPARATUS_HINTS = ("http", "doi", "DOI", "www.", "@", ", ", "(")
+_LINK = re.compile(r"https?://|\bdoi\s*[:.]|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]{2,}", re.IGNORECASE)
+_REFERENCE = re.compile(r"[A-Z][\w'’-]+, (?:[A-Z]\.\s?)+")
+_YEAR_END = re.compile(r"\(\d{4}[a-z]?\)\.")
 
 
 def _is_apparatus(sentence: str) -> bool:
-    """Whether a sentence is a reference, URL, DOI or e-mail rather than the reading's prose."""
-    return any(h in sentence for h in _APPARATUS_HINTS) and bool(_APPARATUS.search(sentence))
+    """Whether a sentence is a reference, URL, DOI or e-mail rather than the reading's prose.
+
+    Cheap substring tests come first: this runs on every sentence of a long text.
+    """
+    if any(hint in sentence for hint in ("http", "www.", "doi", "DOI", "@")):
+        if _LINK.search(sentence):
+            return True
+    if ")." in sentence and _YEAR_END.search(sentence):
+        return True
+    return bool(_REFERENCE.match(sentence))
 
 
 _ACRONYM_IN_PARENS = re.compile(r"\(([A-Z][A-Za-z]*[A-Z])(s?)\)")
@@ -191,10 +200,14 @@ class ThemeEngine:
         self._background = frozenset(
             k for phrase in self.glossary.background for k in phrase_keys(phrase)
         )
-        self._context = {
-            c.key: tuple(keys for phrase in c.context if (keys := phrase_keys(phrase)))
-            for c in self.glossary
-        }
+        # Context words of each concept: single keys (one set test) and multi-word phrases.
+        self._context: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...]]] = {}
+        for c in self.glossary:
+            phrases = [frozenset(keys) for phrase in c.context if (keys := phrase_keys(phrase))]
+            self._context[c.key] = (
+                frozenset(k for p in phrases if len(p) == 1 for k in p),
+                tuple(p for p in phrases if len(p) > 1),
+            )
         self._name_forms = {
             c.key: {phrase_keys(t) for t in (c.name, c.forms[0]) if phrase_keys(t)}
             for c in self.glossary
@@ -332,8 +345,10 @@ class ThemeEngine:
 
     def _in_context(self, concept_key: str, window: set[str]) -> bool:
         """Whether a context word of the concept is used in the sentence window (or none set)."""
-        context = self._context.get(concept_key, ())
-        return not context or any(set(keys) <= window for keys in context)
+        single, phrases = self._context.get(concept_key, (frozenset(), ()))
+        if not single and not phrases:
+            return True
+        return not single.isdisjoint(window) or any(p <= window for p in phrases)
 
     def _match_concepts(
         self,
@@ -345,8 +360,10 @@ class ThemeEngine:
         unit_keys = [{toks[i].key for i in content[u]} for u, toks in enumerate(tokens)]
         for u, toks in enumerate(tokens):
             keys_here = unit_keys[u]
-            window = keys_here.union(*unit_keys[max(0, u - 1) : u + 2])
             forms = {f for k in keys_here for f in self._forms.get(k, ())}
+            if not forms:
+                continue
+            window = keys_here.union(*unit_keys[max(0, u - 1) : u + 2])
             per_concept: dict[str, set[tuple[int, ...]]] = {}
             primary: set[str] = set()
             strong: set[str] = set()

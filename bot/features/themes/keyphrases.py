@@ -12,11 +12,11 @@ longer than the whole 300 ms budget, and per-sentence counts are all the ranking
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.features.themes.tokens import (
+    WORD,
     Token,
     can_end_phrase,
     can_modify,
@@ -26,9 +26,6 @@ from bot.features.themes.tokens import (
 )
 
 MAX_N = 3
-# A word is any run of letters or digits (so "ofﬁces" with its ligature, or "Bürger", stays
-# one word and never falls apart into pieces such as "ces"), with inner hyphens/apostrophes.
-_WORD = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*")
 SURFACES_KEPT = 3
 
 
@@ -85,12 +82,14 @@ def extract(
     heads: set[str] = set()  # one-word keys used at least once not before another word
     for index, tokens in enumerate(units):
         for run in _runs(tokens, covered[index], background):
+            # Inside a run every word but the last is followed by another: only the last may
+            # be a head, if a function word, punctuation or the end comes next.
+            after = run[-1] + 1
+            if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
+                heads.add(tokens[run[-1]].key)
             for a in range(len(run)):
                 word = tokens[run[a]]
                 start = word.start
-                after = run[a] + 1
-                if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
-                    heads.add(word.key)
                 if index != title and start != 0:  # a capital at a sentence start says nothing
                     (lowered if word.text[:1].islower() else capitalised).add(word.key)
                 key = ""
@@ -116,7 +115,7 @@ def extract(
             text = texts[index][start:end]
             initial = index == title or start == 0  # a capital here says nothing
             surfaces.append("\0" + text if initial else text)
-        words = tuple(_WORD.findall(surfaces[0].lstrip("\0")))
+        words = tuple(WORD.findall(surfaces[0].lstrip("\0")))
         candidates[key] = Candidate(
             key,
             words,
@@ -148,7 +147,7 @@ def every_wording_ends_on_a_noun(cand: Candidate) -> bool:
     wording look like one.
     """
     for text in cand.surfaces:
-        found = _WORD.findall(text.lstrip("\0"))
+        found = WORD.findall(text.lstrip("\0"))
         if found and not can_end_phrase(found[-1], len(cand.words) > 1):
             return False
     return True

@@ -88,9 +88,11 @@ APPARATUS_WORDS = frozenset(
 )
 GENERIC_WORDS = GENERIC_WORDS | APPARATUS_WORDS
 
-# A word is any run of letters or digits (so "ofﬁces" with its ligature, or "Bürger", stays
-# one word and never falls apart into pieces such as "ces"), with inner hyphens/apostrophes.
-_WORD = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*")
+# A word is a run of Latin letters (with accents and the ﬁ/ﬂ ligatures, so "ofﬁces" or
+# "Bürger" stays one word and never falls apart into pieces such as "ces") or digits, with
+# inner hyphens/apostrophes. An explicit class is faster than [^\W_] on long texts.
+_LETTER = "0-9A-Za-z\u00c0-\u024f\ufb00-\ufb06"
+WORD = re.compile(rf"[{_LETTER}]+(?:[-’'][{_LETTER}]+)*")
 _ABBREVIATIONS = frozenset(
     "al cf ch dr e.g eg etc fig figs i.e ie jr mr mrs ms no nos p pp prof sr st vol vols vs "
     "ed eds approx ca est jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co".split()
@@ -204,7 +206,7 @@ def tokenize(sentence: str) -> list[Token]:
     """Words of a sentence with their keys; punctuation between words is remembered."""
     tokens: list[Token] = []
     prev_end = 0
-    for match in _WORD.finditer(sentence):
+    for match in WORD.finditer(sentence):
         text = match.group()
         lower = text.lower().replace("’", "'")
         stop = lower in STOP_WORDS or lower.isdigit() or len(lower) == 1
