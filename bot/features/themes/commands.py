@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from bot.core.errors import AmbiguousReading, BadArgument, NotFound, UnknownReading
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_VALUE_MAX,
@@ -273,12 +273,22 @@ def _unknown(services: Services, query: str) -> UnknownReading:
 @command(
     "themes",
     usage="!themes [reading | concept | compare <reading> <reading>]",
+    summary="A reading's themes with quotes, a concept, or two readings compared.",
     help="A reading's themes, each weighted and quoted from the reading; a glossary concept "
     "with its evidence and prompts; or two readings compared.",
+    params=(
+        Param(
+            "query",
+            "A reading, a glossary concept, or 'compare <reading> <reading>'",
+            rest=True,
+            autocomplete="reading_or_concept",
+        ),
+    ),
+    examples=("", "co-optation", "kan-ku"),
 )
-async def themes(services: Services, actor: Actor, args: str) -> Reply:
-    """Route to the fingerprint, concept or comparison view from the raw arguments."""
-    text = " ".join(args.split())
+async def themes(services: Services, actor: Actor, query: str | None = None) -> Reply:
+    """Route to the fingerprint, concept or comparison view."""
+    text = " ".join((query or "").split())
     words = text.split()
     if words and words[0].lower() == "compare":
         first, second = _resolve_pair(services, " ".join(words[1:]))
@@ -314,12 +324,22 @@ def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
 @command(
     "prompt bank",
     usage="!prompt bank [theme | reading]",
+    summary="Browse the prompt bank, for a theme or a reading.",
     help="Discussion prompts with their ids (for !prompt post / !prompt schedule), "
     "for a glossary theme or a reading.",
+    params=(
+        Param(
+            "query",
+            "A reading, a glossary theme or words to look for (optional)",
+            rest=True,
+            autocomplete="reading_or_concept",
+        ),
+    ),
+    examples=("", "co-optation"),
 )
-async def prompt_bank(services: Services, actor: Actor, args: str) -> Reply:
+async def prompt_bank(services: Services, actor: Actor, query: str | None = None) -> Reply:
     """List prompts: all of them, those tagged with a concept, or those for a reading."""
-    query = " ".join(args.split())
+    query = " ".join((query or "").split())
     bank = services.prompt_bank
     await fingerprints_of(services, list(services.library))  # generated prompts need themes
     if not query:
@@ -357,13 +377,23 @@ async def prompt_bank(services: Services, actor: Actor, args: str) -> Reply:
 @command(
     "prompt keep",
     usage="!prompt keep <id>",
+    summary="Keep a generated prompt (id ending in -auto) in prompts.toml.",
     help="Keep a generated prompt (an id ending in -auto, see !prompt bank): it is written "
     "with its quote into prompts.toml, so posting it later gives the same text.",
+    params=(
+        Param(
+            "prompt_id",
+            "A generated prompt id (ending in -auto, see prompt bank)",
+            required=True,
+            autocomplete="bank",
+        ),
+    ),
     instructor=True,
+    examples=("kan-ku-2021-serving-the-people-co-optation-auto",),
 )
-async def prompt_keep(services: Services, actor: Actor, args: str) -> Reply:
+async def prompt_keep(services: Services, actor: Actor, prompt_id: str) -> Reply:
     """Write a generated prompt into ``SEEDS_DIR/prompts.toml`` and reload the bank."""
-    wanted = args.strip().lower()
+    wanted = prompt_id.strip().lower()
     if not wanted or len(wanted.split()) > 1:
         raise BadArgument("Name one generated prompt: `!prompt keep <id>` (see `!prompt bank`).")
     await fingerprints_of(services, list(services.library))
