@@ -15,7 +15,6 @@ import pytest
 from bot.core.registry import Actor, dispatch
 from bot.features.readings import Reading
 from bot.features.themes import ThemeEngine
-from bot.features.themes.commands import compare_themes
 from bot.features.themes.glossary import load_glossary
 from bot.features.themes.tokens import phrase_keys
 from tests.helpers.paths import REPO, REPO_SEEDS
@@ -128,6 +127,10 @@ def test_a_concept_named_only_in_the_title_is_a_theme_and_methods_are_not(engine
 
 
 def test_compare_puts_each_theme_in_exactly_one_list(engine):
+    # Imported here: importing a commands module registers its commands, and the registry's
+    # order (the README table's) must stay the one bot.features.load_commands gives.
+    from bot.features.themes.commands import compare_themes
+
     a = engine.fingerprint(fixture_reading("tan-offices"))  # TANs in the Keywords and text
     b = engine.fingerprint(fixture_reading("tan-partners"))  # TANs in the text only
     pairs, only_a, only_b = compare_themes(engine.glossary, a, b)
