@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.errors import AmbiguousReading, UnknownReading
+from bot.features.readings.fulltext import PdfLimits
 from bot.features.readings.models import (
     ParsedWork,
     Reading,
@@ -155,8 +156,12 @@ def _listing(readings: list[Reading]) -> str:
     return ", ".join(f"`{r.id}` ({r.label})" for r in readings)
 
 
-def load_library(seeds_dir: Path) -> Library:
-    """Parse every reading file under ``seeds_dir`` (not recursive) and merge them into Readings."""
+def load_library(seeds_dir: Path, pdf_limits: PdfLimits | None = None) -> Library:
+    """Parse every reading file under ``seeds_dir`` (not recursive) and merge them into Readings.
+
+    ``pdf_limits`` bounds each PDF (bytes, inflated bytes, seconds); a PDF over a budget, or
+    one that fails in any way, becomes a warning naming it and the other files still load.
+    """
     works: list[ParsedWork] = []
     warnings: list[str] = []
     failed: list[Path] = []
@@ -172,7 +177,7 @@ def load_library(seeds_dir: Path) -> Library:
             warnings.append(f"{path.name}: skipped (not a reading file: .txt, .ris, .bib or .pdf)")
             continue
         try:
-            found, notes = parse_file(path)
+            found, notes = parse_file(path, pdf_limits)
         except (
             PortalParseError,
             RisParseError,
@@ -181,6 +186,13 @@ def load_library(seeds_dir: Path) -> Library:
             SeedFileError,
         ) as exc:
             warnings.append(f"{path.name}: skipped: {exc}")
+            failed.append(path)
+            continue
+        except Exception as exc:  # a PDF library's own failure: skip the file, keep the rest
+            if suffix != ".pdf":
+                raise
+            log.warning("%s: unreadable PDF", path.name, exc_info=True)
+            warnings.append(f"{path.name}: skipped: cannot read the PDF ({type(exc).__name__})")
             failed.append(path)
             continue
         works.extend(found)
@@ -216,13 +228,20 @@ def read_text(path: Path) -> str:
     return text
 
 
-def parse_file(path: Path) -> tuple[list[ParsedWork], list[str]]:
+def parse_file(
+    path: Path, pdf_limits: PdfLimits | None = None
+) -> tuple[list[ParsedWork], list[str]]:
     """Parse one seed file by its suffix; returns works and non-fatal notes."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise SeedFileError("the file is empty")
-        return [parse_pdf(path)], []
+        work = parse_pdf(path, pdf_limits)
+        if work.fulltext is not None:
+            from bot.features.readings.fulltext import sentences_of
+
+            sentences_of(work.fulltext)  # split now, while loading, not in a command
+        return [work], []
     text = read_text(path)
     if suffix == ".ris":
         return parse_ris(path, text), []
@@ -294,7 +313,8 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
     abstract = next((w.abstract for w in by_text if w.abstract), "")
     keywords = next((w.keywords for w in by_text if w.keywords), [])
     subjects = next((w.subjects for w in by_text if w.subjects), [])
-    text = next((w.text for w in group if w.text), "")
+    with_text = next((w for w in group if w.text), None)
+    text = with_text.text if with_text else ""
     extra: dict[str, str] = {}
     for w in group:
         extra.update(w.extra)
@@ -309,6 +329,7 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
         text=text,
         extra=extra,
         sources=sources,
+        fulltext=with_text.fulltext if with_text else None,
     )
     if not reading.id:
         reading.id = _derived_id(reading)
