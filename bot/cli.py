@@ -88,7 +88,7 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
     settings = load_settings()
     from bot.features.readings import load_library
 
-    library = load_library(settings.seeds_dir)
+    library = load_library(settings.seeds_dir, settings.pdf_limits)
     for reading in library:
         print(f"{reading.id}")
         print(f"  title:     {reading.title}")

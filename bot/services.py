@@ -51,7 +51,7 @@ class Services:
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
         """Open the database first, then load the library (the order setup_hook relies on)."""
         db = await Database.open(settings.database_path)
-        library = load_library(settings.seeds_dir)
+        library = load_library(settings.seeds_dir, settings.pdf_limits)
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())

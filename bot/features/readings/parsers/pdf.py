@@ -89,7 +89,8 @@ def parse_pdf(path: Path, limits: PdfLimits | None = None) -> ParsedWork:
 
 
 def _first_line(full: fulltext.FullText) -> str:
-    return next((b.text for b in full.blocks if len(b.text) > 10), "")[:200]
+    lines = (ln.strip() for ln in full.first_page.splitlines())
+    return next((ln for ln in lines if len(ln) > 10), "")[:200]
 
 
 def _agrees(meta_title: str, page_title: str, first_page: str) -> bool:
