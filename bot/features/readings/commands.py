@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from bot.core.registry import Actor, command
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
+from bot.features.readings.summaries import sections_reply
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -48,14 +50,18 @@ def split_length(args: str) -> tuple[str, bool]:
 
 @command(
     "summary",
-    usage="!summary [reading] [short|long]",
+    usage="!summary [reading] [short|long|sections]",
     help="The reading's thesis and key points, quoted from the reading itself.",
 )
 async def summary(services: Services, actor: Actor, args: str) -> Reply:
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
+    words = args.split()
+    if words and words[-1].lower() == "sections":
+        reading = services.library.find(" ".join(words[:-1]))
+        return await asyncio.to_thread(sections_reply, reading)
     query, long = split_length(args)
     reading = services.library.find(query)
-    result = services.summaries.get(reading, long)
+    result = await asyncio.to_thread(services.summaries.get, reading, long)
     title = truncate(f"{reading.label}: {reading.short_title}", 256)
     if result.basis == "none":
         return Reply(
@@ -63,9 +69,14 @@ async def summary(services: Services, actor: Actor, args: str) -> Reply:
             body="This reading has no abstract or text yet, so there is nothing to quote. "
             "Add its portal page (with the abstract) or a PDF to the seeds folder.",
         ).add_field("Source", truncate(result.source, 1024))
-    reply = Reply(title=title, body="**Gist**\n" + quote(result.gist))
+    gist_from = ""
+    if long and result.gist_origin:
+        where = result.gist_origin
+        gist_from = " (from the abstract)" if where == "abstract" else f" (from “{where}”)"
+    reply = Reply(title=title, body=f"**Gist**{gist_from}\n" + quote(result.gist_cited))
     for point in result.points:
-        reply.add_field(point.heading, truncate(quote(point.quote), 1024))
+        origin = f" ({point.origin})" if long and point.origin else ""
+        reply.add_field(truncate(point.heading + origin, 256), truncate(quote(point.cited), 1024))
     reply.add_field("Source", truncate(result.source, 1024))
     if not long and reading.text:
         reply.footer = f"Add “long” for more: !summary {reading.id} long"
