@@ -25,8 +25,10 @@ def _split(text: str) -> tuple[str, ...]:
             continue
         # pysbd breaks before enumerators such as "(b)" and after "(a)": a piece that
         # continues the previous one (which did not end a sentence) is joined back.
-        if out and (not _ENDS_SENTENCE.search(out[-1]) or _CONTINUES.match(piece)) and (
-            out[-1] + " " + piece in text
+        if (
+            out
+            and (not _ENDS_SENTENCE.search(out[-1]) or _CONTINUES.match(piece))
+            and (out[-1] + " " + piece in text)
         ):
             out[-1] = out[-1] + " " + piece
         else:

@@ -33,7 +33,14 @@ from pathlib import Path
 from wordfreq import zipf_frequency
 
 LIGATURES = str.maketrans(
-    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb06": "st"}
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb06": "st",
+    }
 )
 REFERENCES_HEADING = re.compile(
     r"^(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited|reference list|"
@@ -42,7 +49,9 @@ REFERENCES_HEADING = re.compile(
 )
 ABSTRACT_HEADING = re.compile(r"^(abstract|summary)[.:]?\s*$", re.IGNORECASE)
 KEYWORDS = re.compile(r"^(keywords?|key words|index terms)\b\s*[:.—-]", re.IGNORECASE)
-CAPTION = re.compile(r"^(table|figure|fig\.|chart|map|exhibit|plate)\s*[0-9IVX]+[a-z]?\s*[.:—-]", re.I)
+CAPTION = re.compile(
+    r"^(table|figure|fig\.|chart|map|exhibit|plate)\s*[0-9IVX]+[a-z]?\s*[.:—-]", re.I
+)
 COPYRIGHT = re.compile(
     r"(copyright|©|\(c\) \d{4}|all rights reserved|permission to make|licen[cs]e[ds]? under|"
     r"creative commons|\bISBN\b|\bISSN\b|\$\d+\.\d\d|published by|downloaded from|"
@@ -146,7 +155,9 @@ class FullText:
     def report(self) -> str:
         """One line for ``seeds check``: pages, words kept, words dropped per kind."""
         drops = ", ".join(f"{k} {self.dropped[k]}" for k in KINDS if self.dropped.get(k))
-        return f"{len(self.page_labels)} pages, {self.words} words kept; dropped: {drops or 'nothing'}"
+        return (
+            f"{len(self.page_labels)} pages, {self.words} words kept; dropped: {drops or 'nothing'}"
+        )
 
 
 # ---- budgets -------------------------------------------------------------------------------
@@ -193,7 +204,9 @@ def check_budget(data: bytes, limits: PdfLimits) -> None:
 # ---- layout ----------------------------------------------------------------------------------
 
 
-def extract(path: Path, limits: PdfLimits | None = None, password: str = "") -> tuple[list[list[Line]], list[str], dict[str, str]]:
+def extract(
+    path: Path, limits: PdfLimits | None = None, password: str = ""
+) -> tuple[list[list[Line]], list[str], dict[str, str]]:
     """Lines of every page in reading order, the printed page labels, and the metadata.
 
     Raises ``PdfLimitError`` (budget), ``pdfminer.pdfdocument.PDFPasswordIncorrect`` (a
@@ -238,11 +251,8 @@ def extract(path: Path, limits: PdfLimits | None = None, password: str = "") -> 
         interpreter.process_page(page)
         layout = device.get_result()
         lines: list[Line] = []
-        box_no = 0
-        for box in layout:
-            if not isinstance(box, LTTextBox):
-                continue
-            box_no += 1
+        boxes = reading_order([b for b in layout if isinstance(b, LTTextBox)], layout.width)
+        for box_no, box in enumerate(boxes, start=1):
             for row in box:
                 if not isinstance(row, LTTextLine):
                     continue
@@ -257,6 +267,35 @@ def extract(path: Path, limits: PdfLimits | None = None, password: str = "") -> 
     if len(labels) != len(pages):
         labels = [str(i + 1) for i in range(len(pages))]
     return pages, labels, meta
+
+
+def reading_order(boxes: list, width: float) -> list:  # noqa: ANN001 - pdfminer boxes
+    """Text boxes as a reader reads them: full-width blocks in turn, columns left to right.
+
+    pdfminer's own box order is a geometric clustering that can put a right column first;
+    here boxes are cut into bands at every full-width box, and inside a band the left
+    column is read top to bottom before the right one.
+    """
+    mid = width / 2
+    ordered = []
+    band: list = []
+
+    def flush() -> None:
+        left = [b for b in band if b.x1 <= mid + 5]
+        right = [b for b in band if b.x1 > mid + 5]
+        ordered.extend(sorted(left, key=lambda b: -b.y1) + sorted(right, key=lambda b: -b.y1))
+        band.clear()
+
+    two_columns = sum(b.x1 <= mid + 5 or b.x0 >= mid - 5 for b in boxes) > len(boxes) / 2
+    for box in sorted(boxes, key=lambda b: -b.y1):
+        full = box.x0 < mid - 5 and box.x1 > mid + 5
+        if full or not two_columns:
+            flush()
+            ordered.append(box)
+        else:
+            band.append(box)
+    flush()
+    return ordered
 
 
 def _meta_text(value: object) -> str:
@@ -421,6 +460,9 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 continue
             text = ln.text
             margin = ln.bottom > top + 1 or ln.top < bottom - 1
+            if re.fullmatch(r"[\d*†‡§,]{1,4}", text) and ln.size < body * 0.8 and not margin:
+                dropped["footnote marker"] += 1  # a raised marker laid out as its own line
+                continue
             if PAGE_NUMBER.match(text) and margin:
                 dropped["page number"] += n
                 continue
@@ -439,7 +481,11 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 continue
             if ln.box in bad_boxes:
                 kind = bad_boxes[ln.box]
-                if kind == "caption" and -ln.box in bad_boxes and ln.italic != _first_italic(lines, ln.box):
+                if (
+                    kind == "caption"
+                    and -ln.box in bad_boxes
+                    and ln.italic != _first_italic(lines, ln.box)
+                ):
                     kind = "table"
                 dropped[kind] += n
                 continue
@@ -598,7 +644,9 @@ def _remap(old: str, new: str, pages: list[tuple[int, str]]) -> list[tuple[int, 
 def first_page_doi(full: FullText) -> str:
     """A DOI printed on the first page outside any reference list, or empty."""
     text = full.first_page
-    refs = re.search(r"^\s*(?:\d+\.?\s*)?(references|bibliography|works cited)\s*$", text, re.I | re.M)
+    refs = re.search(
+        r"^\s*(?:\d+\.?\s*)?(references|bibliography|works cited)\s*$", text, re.I | re.M
+    )
     if refs:
         text = text[: refs.start()]
     match = DOI.search(text)

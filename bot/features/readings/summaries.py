@@ -78,7 +78,9 @@ NOT_GIST = re.compile(
 _REPORTING = r"(argue|argues|argued|show|shows|showed|find|finds|found|claim|claims|contend|contends|suggest|suggests|note|notes|observe|observes|demonstrate|demonstrates|maintain|maintains|report|reports|propose|proposes|write|writes)"
 _OWN_SUBJECTS = {"we", "i", "this", "these", "our", "the", "it", "such", "that", "they", "its"}
 OTHER_WORK = [
-    re.compile(r"\(([A-Z][\w'’-]+(?:,? (?:and|&) [A-Z][\w'’-]+| et al\.?)?,? (?:\d{4}|n\.d\.)[a-z]?)"),
+    re.compile(
+        r"\(([A-Z][\w'’-]+(?:,? (?:and|&) [A-Z][\w'’-]+| et al\.?)?,? (?:\d{4}|n\.d\.)[a-z]?)"
+    ),
     re.compile(r"\b[A-Z][\w'’-]+(?: (?:and|&) [A-Z][\w'’-]+| et al\.?)? \(\d{4}[a-z]?\)"),
     re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]"),
     re.compile(
@@ -329,7 +331,9 @@ def sections(reading: Reading) -> list[SectionLine]:
     for heading, members in by_section.items():
         own = [s for s in members if not reports_other_work(s.text)] or members
         best = max(own, key=lambda s: (_cue_score(s.text, cues), -own.index(s)))
-        out.append(SectionLine(heading, shorten(best.text, 300, _focus(best.text, cues)), best.page))
+        out.append(
+            SectionLine(heading, shorten(best.text, 300, _focus(best.text, cues)), best.page)
+        )
     return out
 
 

@@ -59,9 +59,7 @@ def parse_pdf(path: Path, limits: PdfLimits | None = None) -> ParsedWork:
         author = meta.get("Author", "").strip()
         if author:
             csl["author"] = [
-                _name(a)
-                for a in re.split(r";| and |, (?=[A-Z][a-z]+ [A-Z])", author)
-                if a.strip()
+                _name(a) for a in re.split(r";| and |, (?=[A-Z][a-z]+ [A-Z])", author) if a.strip()
             ]
     else:
         csl["title"] = page_title[:300]
