@@ -451,6 +451,10 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
         body_lines = [ln for ln in lines if body_size(ln) and not ln.bold]
         top = max((ln.top for ln in body_lines), default=0.0)
         bottom = min((ln.bottom for ln in body_lines), default=0.0)
+        edges = (
+            min((ln.bottom for ln in lines), default=0),
+            max((ln.top for ln in lines), default=0),
+        )
         bad_boxes = _debris_boxes(lines, body_size)
         seen_body = False
         for ln in lines:
@@ -463,7 +467,8 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
             if re.fullmatch(r"[\d*†‡§,]{1,4}", text) and ln.size < body * 0.8 and not margin:
                 dropped["footnote marker"] += 1  # a raised marker laid out as its own line
                 continue
-            if PAGE_NUMBER.match(text) and margin:
+            at_edge = ln.bottom <= edges[0] + 1 or ln.top >= edges[1] - 1
+            if PAGE_NUMBER.match(text) and (margin or (at_edge and not body_size(ln))):
                 dropped["page number"] += n
                 continue
             if margin and len(pages) > 1 and repeats[_norm(text)] >= 2:
