@@ -398,3 +398,41 @@ def test_seeds_check_shows_pages_words_and_what_was_dropped(tmp_path):
     )
     line = next(ln for ln in out.stdout.splitlines() if ln.strip().startswith("pdf:"))
     assert "pages" in line and "words kept" in line and "header" in line and "references" in line
+
+
+async def test_summary_commands_quote_with_pages_and_list_sections(tmp_path):
+    from bot.config import Settings
+    from bot.core.registry import Actor, dispatch
+    from bot.services import Services
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    Article(
+        title="Giving Online",
+        first_page=117,
+        page_labels=True,
+        body=[
+            ("h", "1 Introduction"),
+            ("p", [CLAIM, *FILLER]),
+            ("newpage",),
+            ("h", "2 Results"),
+            ("p", [*FILLER, FINDING]),
+        ],
+    ).build(seeds / "giving-online.pdf")
+    settings = Settings(_env_file=None, seeds_dir=seeds, database_path=tmp_path / "x.db")
+    services = await Services.open(settings)
+    actor = Actor(user_id=1, name="student", guild_id=1, channel_id=1)
+    try:
+        long = await dispatch(services, actor, "summary", "giving-online long")
+        listed = await dispatch(services, actor, "summary", "giving-online sections")
+        bare = await dispatch(services, actor, "summary", "giving-online")
+    finally:
+        await services.close()
+    assert long.body == f"**Gist** (from “1 Introduction”)\n> {CLAIM} (p. 117)"
+    findings = next(f for f in long.fields if f.name.startswith("Findings"))
+    assert findings.name == "Findings (2 Results)" and findings.value.endswith("(p. 118)")
+    assert listed.body.splitlines() == [
+        f"**1 Introduction** — “{CLAIM}” (p. 117)",
+        f"**2 Results** — “{FINDING}” (p. 118)",
+    ]
+    assert bare.body.endswith("(p. 117)") and "long" in (bare.footer or "")
