@@ -48,6 +48,9 @@ REFERENCES_HEADING = re.compile(
     re.IGNORECASE,
 )
 ABSTRACT_HEADING = re.compile(r"^(abstract|summary)[.:]?\s*$", re.IGNORECASE)
+ABSTRACT_LABEL = re.compile(r"^(abstract|summary)\s*[.:—–-]\s*(?=\S)", re.IGNORECASE)
+END_MATTER = re.compile(r"^(?:\d+\.?\s*)?(notes|endnotes)\s*$", re.IGNORECASE)
+HYPHENS = "-\u2010\u2011\u00ad"  # hyphen, Unicode hyphen, non-breaking hyphen, soft hyphen
 KEYWORDS = re.compile(r"^(keywords?|key words|index terms)\b\s*[:.—-]", re.IGNORECASE)
 CAPTION = re.compile(
     r"^(table|figure|fig\.|chart|map|exhibit|plate)\s*[0-9IVX]+[a-z]?\s*[.:—-]", re.I
@@ -365,7 +368,9 @@ def join_hyphenated(head: str, tail: str) -> str:
     common than the hyphenated one; otherwise the hyphen is real ("anti-" + "NGO", "self-" +
     "governing"), and it is kept.
     """
-    left = re.search(r"([A-Za-z]+)-$", head)
+    if head.endswith("\u00ad"):  # a soft hyphen only ever marks a break
+        return head[:-1] + tail
+    left = re.search(r"([A-Za-z]+)[-\u2010\u2011]$", head)
     right = re.match(r"([A-Za-z]+)", tail)
     if not left or not right or tail[:1].isupper():
         return head + tail
@@ -449,13 +454,15 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
     in_abstract = False
     for number, lines in enumerate(pages):
         body_lines = [ln for ln in lines if body_size(ln) and not ln.bold]
-        top = max((ln.top for ln in body_lines), default=0.0)
-        bottom = min((ln.bottom for ln in body_lines), default=0.0)
+        # A page without body text (endnotes, a full-page figure) has no margins to speak of.
+        top = max((ln.top for ln in body_lines), default=float("inf"))
+        bottom = min((ln.bottom for ln in body_lines), default=float("-inf"))
         edges = (
             min((ln.bottom for ln in lines), default=0),
             max((ln.top for ln in lines), default=0),
         )
         bad_boxes = _debris_boxes(lines, body_size)
+        unlabelled = _abstract_boxes(lines, body) if number == 0 else set()
         seen_body = False
         for ln in lines:
             n = _words(ln.text)
@@ -474,15 +481,25 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
             if margin and len(pages) > 1 and repeats[_norm(text)] >= 2:
                 dropped["header" if ln.bottom > top else "footer"] += n
                 continue
-            if REFERENCES_HEADING.match(text) and (ln.bold or text.isupper() or not body_size(ln)):
+            end = REFERENCES_HEADING.match(text) or END_MATTER.match(text)
+            if end and (ln.bold or text.isupper() or not body_size(ln)):
                 in_refs = True
                 dropped["references"] += n
                 continue
             if ABSTRACT_HEADING.match(text) and (ln.bold or text.isupper()):
                 in_abstract = True
                 continue
+            label = ABSTRACT_LABEL.match(text)
+            if label and number <= 1 and not in_abstract:  # "Abstract: In the …" on one line
+                dropped["front matter"] += 1
+                in_abstract = True
+                ln.text = text = text[label.end() :]
             if KEYWORDS.match(text):
+                in_abstract = False
                 dropped["front matter"] += n
+                continue
+            if ln.box in unlabelled and not seen_body:  # an abstract set apart, unlabelled
+                kept.append(("abstract", ln))
                 continue
             if ln.box in bad_boxes:
                 kind = bad_boxes[ln.box]
@@ -517,6 +534,30 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
     return FullText(blocks, labels, title=title, first_page=first, dropped=dropped)
 
 
+def _abstract_boxes(lines: list[Line], body: float) -> set[int]:
+    """First-page boxes that read as an unlabelled abstract: prose set a little smaller.
+
+    Several styles (REVTeX, some proceedings) print the abstract without a heading in a
+    size below the body: a box of three or more lines, 40 words or more, ending a sentence.
+    """
+    by_box: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_box.setdefault(ln.box, []).append(ln)
+    out = set()
+    for box, members in by_box.items():
+        text = " ".join(m.text for m in members)
+        if (
+            len(members) >= 3
+            and len(text.split()) >= 40
+            and all(body * 0.8 <= m.size < body * (1 - SIZE_TOLERANCE) for m in members)
+            and not any(m.bold for m in members)
+            and SENTENCE_END.search(text)
+            and not COPYRIGHT.search(text)
+        ):
+            out.add(box)
+    return out
+
+
 def _first_italic(lines: list[Line], box: int) -> bool:
     return next(ln.italic for ln in lines if ln.box == box)
 
@@ -528,7 +569,11 @@ def body_size_or_larger(ln: Line, body: float) -> bool:
 
 def _title(lines: list[Line], body: float) -> str:
     """The first page's largest text, above the body: the title as a reader sees it."""
-    big = [ln for ln in lines if ln.size > body * 1.15]
+    big = [
+        ln
+        for ln in lines
+        if ln.size > body * 1.15 and len(re.findall(r"[^\W\d_]{2,}", ln.text)) >= 2
+    ]  # a large operator or initial is not a title
     if not big:
         return ""
     top = max(ln.size for ln in big)
@@ -575,6 +620,8 @@ def _kind_of(
     if ln.bottom > top + 1:
         return "front matter" if number == 0 else "header"
     if ln.top < bottom - 1:
+        if re.match(r"^\[\d+\]\s", ln.text):  # a numbered reference list without heading
+            return "references"
         if re.match(r"^[\d*†‡§]+\s", ln.text) or ln.size < body * 0.9 and ln.size > body * 0.7:
             return "footnote"
         return "footer"
@@ -617,7 +664,7 @@ def _paragraphs(kept: list[tuple[str, Line]], labels: list[str]) -> list[Block]:
             assert current is not None
             if current.pages[-1][1] != label:
                 current.pages.append((len(current.text) + 1, label))
-            if current.text.endswith("-"):
+            if current.text.endswith(tuple(HYPHENS)):
                 before = len(current.text)
                 current.text = join_hyphenated(current.text, ln.text)
                 if len(current.text) < before + len(ln.text):  # joined: shift the page mark
