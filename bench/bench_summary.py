@@ -22,7 +22,9 @@ from pathlib import Path
 
 from bench.common import percentile, sentence, stats_ms
 from bot.config import Settings
+from bot.core import text as text_module
 from bot.core.registry import Actor, dispatch
+from bot.features.readings.fulltext import sentences_of_text
 from bot.features.readings.summaries import summarize
 from bot.services import Services
 from tests.helpers.pdfmaker import Article
@@ -116,6 +118,8 @@ async def main() -> None:
             async def on_loop() -> None:  # the old design: split and summarise on the loop
                 fresh = copy.copy(reading)
                 fresh.fulltext = None  # no pre-split sentences: split the text again
+                sentences_of_text.cache_clear()
+                text_module._split.cache_clear()
                 summarize(fresh, long=True)
 
             old_lags, old_answers = await measure(on_loop)

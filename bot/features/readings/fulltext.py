@@ -461,6 +461,7 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
             min((ln.bottom for ln in lines), default=0),
             max((ln.top for ln in lines), default=0),
         )
+        body_boxes = {ln.box for ln in body_lines}
         bad_boxes = _debris_boxes(lines, body_size)
         unlabelled = _abstract_boxes(lines, body) if number == 0 else set()
         seen_body = False
@@ -471,7 +472,11 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 continue
             text = ln.text
             margin = ln.bottom > top + 1 or ln.top < bottom - 1
-            if re.fullmatch(r"[\d*†‡§,]{1,4}", text) and ln.size < body * 0.8 and not margin:
+            beside_body = ln.box in body_boxes or any(
+                abs(b.top - ln.top) < body and b.x0 <= ln.x0 for b in body_lines
+            )  # raised beside a body line, not a figure's tick label
+            small = ln.size < body * 0.8 and beside_body and not margin
+            if small and re.fullmatch(r"[\d*†‡§,]{1,4}", text):
                 dropped["footnote marker"] += 1  # a raised marker laid out as its own line
                 continue
             at_edge = ln.bottom <= edges[0] + 1 or ln.top >= edges[1] - 1

@@ -75,7 +75,11 @@ NOT_GIST = re.compile(
 )
 # A sentence that reports another work: an author-year citation, a numbered citation, a named
 # author (or "the literature") as the subject of a reporting verb.
-_REPORTING = r"(argue|argues|argued|show|shows|showed|find|finds|found|claim|claims|contend|contends|suggest|suggests|note|notes|observe|observes|demonstrate|demonstrates|maintain|maintains|report|reports|propose|proposes|write|writes)"
+_REPORTING = (
+    r"(argue|argues|argued|show|shows|showed|find|finds|found|claim|claims|contend|contends|"
+    r"suggest|suggests|note|notes|observe|observes|demonstrate|demonstrates|maintain|"
+    r"maintains|report|reports|propose|proposes|write|writes)"
+)
 _OWN_SUBJECTS = {"we", "i", "this", "these", "our", "the", "it", "such", "that", "they", "its"}
 OTHER_WORK = [
     re.compile(

@@ -71,7 +71,8 @@ def test_running_headers_page_numbers_and_labels_are_dropped_and_pages_kept(tmp_
                 "p",
                 [
                     *para,
-                    "Groups that describe their work as help find it harder to speak about the poli~>cies that create the need.",
+                    "Groups that describe their work as help find it harder to speak about the "
+                    "poli~>cies that create the need.",
                 ],
             ),
             ("h", "3 Platforms as Regulators"),
@@ -106,9 +107,12 @@ def test_line_end_hyphens_real_ones_kept_broken_words_joined(tmp_path):
                 (
                     "p",
                     [
-                        "This article argues that rulers hand decisions to democratic-|appearing associations.",
-                        "We find that regime-|friendly associations survive while anti-|NGO laws target the rest.",
-                        "Many post-|Soviet states keep self-|governing boards, and govern~ments gain legiti~macy.",
+                        "This article argues that rulers hand decisions to democratic-|appearing "
+                        "associations.",
+                        "We find that regime-|friendly associations survive while anti-|NGO laws "
+                        "target the rest.",
+                        "Many post-|Soviet states keep self-|governing boards, and govern~ments "
+                        "gain legiti~macy.",
                     ],
                 )
             ],
@@ -136,8 +140,10 @@ def test_ligatures_are_folded_and_split_words_mended(tmp_path):
                 (
                     "p",
                     [
-                        "This article argues that field offices reconfigure cooperatives, and funds flow first to boards.",
-                        "Groups publish annual financia^l statements and cut cust^omer-facing services for a pro^ject.",
+                        "This article argues that field offices reconfigure cooperatives, and "
+                        "funds flow first to boards.",
+                        "Groups publish annual financia^l statements and cut cust^omer-facing "
+                        "services for a pro^ject.",
                         *FILLER,
                     ],
                 )
@@ -188,7 +194,10 @@ def test_copyright_box_dropped_and_word_mended_across_the_column_break(tmp_path)
             title="Rosters and Reach",
             columns=2,
             lines_per_page=26,
-            copyright="Permission to make copies of this paper for teaching is granted. Copyright 2024 held by the authors. ISBN 978-0-00-000000-2. $15.00.",
+            copyright=(
+                "Permission to make copies of this paper for teaching is granted. Copyright "
+                "2024 held by the authors. ISBN 978-0-00-000000-2. $15.00."
+            ),
             body=[
                 (
                     "p",
@@ -239,7 +248,8 @@ def test_footnote_markers_and_text_never_join_a_sentence(tmp_path):
                 (
                     "p",
                     [
-                        "This article argues that registration separated charity from religious life.{fn:4}",
+                        "This article argues that registration separated charity from religious "
+                        "life.{fn:4}",
                         *FILLER,
                     ],
                 )
@@ -284,7 +294,10 @@ def test_table_figure_and_captions_dropped(tmp_path):
 
 
 def test_other_authors_claims_are_never_gist_finding_or_implication(tmp_path):
-    own = "The federations use the partnerships to regain a role in communities they had lost, and the NGOs gain protection in return."
+    own = (
+        "The federations use the partnerships to regain a role in communities they had lost, "
+        "and the NGOs gain protection in return."
+    )
     Article(
         title="Sisters in Service",
         body=[
@@ -300,17 +313,22 @@ def test_other_authors_claims_are_never_gist_finding_or_implication(tmp_path):
             (
                 "p",
                 [
-                    "A growing literature in comparative politics argues that mass organizations have lost their relevance.",
-                    "Marchbank (2003) shows that the federations became shells with little presence below the county.",
-                    "Oyelaran argues that women's NGOs grew because the federations left a gap (Oyelaran 2011).",
-                    "Dufresne and Kalm find that NGOs avoid the federations to keep their independence [4].",
+                    "A growing literature in comparative politics argues that mass organizations "
+                    "have lost their relevance.",
+                    "Marchbank (2003) shows that the federations became shells with little "
+                    "presence below the county.",
+                    "Oyelaran argues that women's NGOs grew because the federations left a gap "
+                    "(Oyelaran 2011).",
+                    "Dufresne and Kalm find that NGOs avoid the federations to keep their "
+                    "independence [4].",
                 ],
             ),
             ("h", "3 Partnerships in Practice"),
             (
                 "p",
                 [
-                    "NGOs that partnered with a federation could therefore run shelters that other NGOs could not open."
+                    "NGOs that partnered with a federation could therefore run shelters that "
+                    "other NGOs could not open."
                 ],
             ),
         ],
