@@ -168,27 +168,16 @@ def find_thesis(sents: list[str]) -> int | None:
     sentence that states what the reading does or finds is chosen by its role (``ROLE_CUES``),
     never a gap statement or a method sentence.
     """
-    best, best_score = None, 0
-    for i, s in enumerate(sents):
-        if reports_other_work(s):
-            continue
-        score = _cue_score(s, THESIS_CUES)
-        if score > best_score:
-            best, best_score = i, score
-    if best is not None:
-        return best
-    for i, s in enumerate(sents):
-        if reports_other_work(s) or NOT_GIST.search(s):
-            continue
-        score = _cue_score(s, ROLE_CUES)
-        if score > best_score:
-            best, best_score = i, score
-    if best is not None:
-        return best
-    return next(
-        (i for i, s in enumerate(sents) if not reports_other_work(s) and not NOT_GIST.search(s)),
-        None,
-    )
+    own = [i for i, s in enumerate(sents) if not reports_other_work(s)]
+    for cues, allowed in (
+        (THESIS_CUES, own),
+        (ROLE_CUES, [i for i in own if not NOT_GIST.search(sents[i])]),
+    ):
+        scored = [(_cue_score(sents[i], cues), -i) for i in allowed]
+        best = max(scored, default=(0, 0))
+        if best[0] > 0:
+            return -best[1]
+    return next((i for i in own if not NOT_GIST.search(sents[i])), None)
 
 
 def _focus(sentence: str, cues: list[tuple[str, int]]) -> int:
