@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
 from bot.features.readings.summaries import sections_reply
@@ -13,11 +13,17 @@ from bot.features.readings.summaries import sections_reply
 if TYPE_CHECKING:
     from bot.services import Services
 
-LENGTHS = ("short", "long")
+LENGTHS = ("short", "long", "sections")  # "sections": one line per section of a full text
 
 
-@command("readings", usage="!readings", help="List the course readings with their ids.")
-async def readings(services: Services, actor: Actor, args: str) -> Reply:
+@command(
+    "readings",
+    usage="!readings",
+    summary="List the course readings with their ids.",
+    help="Every reading with its id, short title, authors and year.",
+    examples=("",),
+)
+async def readings(services: Services, actor: Actor) -> Reply:
     """One line per reading: id, short title, authors and year."""
     library = services.library
     if not library.readings:
@@ -38,31 +44,47 @@ async def readings(services: Services, actor: Actor, args: str) -> Reply:
     )
 
 
-def split_length(args: str) -> tuple[str, bool]:
-    """Take a trailing (or leading) ``short``/``long`` off the reading query."""
+def parse_summary(args: str) -> dict[str, str | None]:
+    """``[reading] [short|long]``: a trailing (or leading) length word, the rest the reading."""
     words = args.split()
     if words and words[-1].lower() in LENGTHS:
-        return " ".join(words[:-1]), words[-1].lower() == "long"
+        return {"reading": " ".join(words[:-1]) or None, "length": words[-1].lower()}
     if words and words[0].lower() in LENGTHS:
-        return " ".join(words[1:]), words[0].lower() == "long"
-    return args.strip(), False
+        return {"reading": " ".join(words[1:]) or None, "length": words[0].lower()}
+    return {"reading": args.strip() or None, "length": None}
 
 
 @command(
     "summary",
     usage="!summary [reading] [short|long|sections]",
-    help="The reading's thesis and key points, quoted from the reading itself.",
+    summary="The thesis and key points of a reading, quoted from it.",
+    help="The reading's thesis and key points (context, case, findings, implications), each "
+    "quoted from the reading itself, with its page; `long` gives more and says where each "
+    "point comes from; `sections` gives one line per section of a PDF.",
+    params=(
+        Param(
+            "reading",
+            "Reading id or words of its title/authors (empty: the only reading)",
+            autocomplete="reading",
+        ),
+        Param(
+            "length", "short (default), long, or sections", kind="choice", choices=LENGTHS
+        ),
+    ),
+    parse=parse_summary,
+    examples=("serving the people long", "", "kan-ku"),
 )
-async def summary(services: Services, actor: Actor, args: str) -> Reply:
+async def summary(
+    services: Services, actor: Actor, reading: str | None = None, length: str | None = None
+) -> Reply:
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
-    words = args.split()
-    if words and words[-1].lower() == "sections":
-        reading = services.library.find(" ".join(words[:-1]))
-        return await asyncio.to_thread(sections_reply, reading)
-    query, long = split_length(args)
-    reading = services.library.find(query)
-    result = await asyncio.to_thread(services.summaries.get, reading, long)
-    title = truncate(f"{reading.label}: {reading.short_title}", 256)
+    long = length == "long"
+    found = services.library.find(reading or "")
+    if length == "sections":
+        return await asyncio.to_thread(sections_reply, found)
+    # A long full text takes CPU even with its sentences split at load: never on the loop.
+    result = await asyncio.to_thread(services.summaries.get, found, long)
+    title = truncate(f"{found.label}: {found.short_title}", 256)
     if result.basis == "none":
         return Reply(
             title=title,
@@ -78,6 +100,6 @@ async def summary(services: Services, actor: Actor, args: str) -> Reply:
         origin = f" ({point.origin})" if long and point.origin else ""
         reply.add_field(truncate(point.heading + origin, 256), truncate(quote(point.cited), 1024))
     reply.add_field("Source", truncate(result.source, 1024))
-    if not long and reading.text:
-        reply.footer = f"Add “long” for more: !summary {reading.id} long"
+    if not long and found.text:
+        reply.footer = f"Add “long” for more: !summary {found.id} long"
     return reply
