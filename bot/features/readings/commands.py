@@ -67,9 +67,7 @@ def parse_summary(args: str) -> dict[str, str | None]:
             "Reading id or words of its title/authors (empty: the only reading)",
             autocomplete="reading",
         ),
-        Param(
-            "length", "short (default), long, or sections", kind="choice", choices=LENGTHS
-        ),
+        Param("length", "short (default), long, or sections", kind="choice", choices=LENGTHS),
     ),
     parse=parse_summary,
     examples=("serving the people long", "", "kan-ku"),
