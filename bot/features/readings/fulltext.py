@@ -194,7 +194,7 @@ def check_budget(data: bytes, limits: PdfLimits) -> None:
                         raise PdfLimitError(
                             f"its compressed streams inflate to more than "
                             f"{limits.max_inflated_bytes // (1024 * 1024)} MB "
-                            "(a decompression bomb?); skipped"
+                            "(a decompression bomb?)"
                         )
                     out = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
             except zlib.error:
@@ -227,7 +227,7 @@ def extract(
     if size > limits.max_bytes:
         raise PdfLimitError(
             f"the file is {size // (1024 * 1024)} MB, over the "
-            f"{limits.max_bytes // (1024 * 1024)} MB budget for a PDF; skipped"
+            f"{limits.max_bytes // (1024 * 1024)} MB budget for a PDF"
         )
     data = path.read_bytes()
     check_budget(data, limits)
@@ -247,9 +247,7 @@ def extract(
     for number, page in enumerate(PDFPage.create_pages(document)):
         if number >= limits.max_pages or time.monotonic() > deadline:
             if time.monotonic() > deadline:
-                raise PdfLimitError(
-                    f"reading it took longer than {limits.max_seconds:g} s; skipped"
-                )
+                raise PdfLimitError(f"reading it took longer than {limits.max_seconds:g} s")
             break
         interpreter.process_page(page)
         layout = device.get_result()

@@ -396,6 +396,8 @@ def test_hostile_pdfs_each_get_one_warning_and_the_rest_load(tmp_path):
     assert "decompression bomb" in next(w for w in library.warnings if w.startswith("bomb"))
     small = load_library(tmp_path, PdfLimits(max_bytes=100))
     assert any("budget" in w for w in small.warnings) and not small.readings
+    with pytest.raises(PdfParseError, match="longer than 0 s"):
+        parse_pdf(tmp_path / "good.pdf", PdfLimits(max_seconds=0))
 
 
 def test_seeds_check_shows_pages_words_and_what_was_dropped(tmp_path):

@@ -37,11 +37,13 @@ def parse_pdf(path: Path, limits: PdfLimits | None = None) -> ParsedWork:
     except PdfLimitError as exc:
         raise PdfParseError(str(exc)) from exc
     except PDFPasswordIncorrect as exc:
-        raise PdfParseError("the PDF is encrypted with a password; skipped") from exc
+        raise PdfParseError(
+            "the PDF is encrypted with a password (save it without one to use it)"
+        ) from exc
     except PDFEncryptionError as exc:
-        raise PdfParseError(f"the PDF's encryption is not supported ({exc}); skipped") from exc
+        raise PdfParseError(f"the PDF's encryption is not supported ({exc})") from exc
     except MemoryError as exc:
-        raise PdfParseError("the PDF needs more memory than a reading may take; skipped") from exc
+        raise PdfParseError("the PDF needs more memory than a reading may take") from exc
     except (PSException, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PdfParseError(f"cannot read the PDF ({type(exc).__name__}: {exc})") from exc
     except RecursionError as exc:
