@@ -372,7 +372,8 @@ def test_finding_shared_by_abstract_and_body_appears_once_with_its_origin(tmp_pa
 
 
 def test_encrypted_pdfs_read_with_empty_password_else_skipped(tmp_path):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf  # a test dependency: the PDF writer that can encrypt
+
     source = Article(title="Harbour Cooperatives", body=[("p", [CLAIM, *FILLER])]).build(
         tmp_path / "plain.pdf"
     )
