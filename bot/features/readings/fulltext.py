@@ -50,6 +50,13 @@ REFERENCES_HEADING = re.compile(
 ABSTRACT_HEADING = re.compile(r"^(abstract|summary)[.:]?\s*$", re.IGNORECASE)
 ABSTRACT_LABEL = re.compile(r"^(abstract|summary)\s*[.:—–-]\s*(?=\S)", re.IGNORECASE)
 END_MATTER = re.compile(r"^(?:\d+\.?\s*)?(notes|endnotes)\s*$", re.IGNORECASE)
+BACK_MATTER = re.compile(
+    r"^(?:\d+\.?\s*)?(acknowledge?ments?|data availability( statement)?|author contributions?|"
+    r"funding( statement)?|conflicts? of interest( statement)?|competing interests?|"
+    r"ethics statement|publisher['’]?s note|declarations?|supplementary materials?|"
+    r"disclosure statement)[.:]?\s*$",
+    re.IGNORECASE,
+)
 HYPHENS = "-\u2010\u2011\u00ad"  # hyphen, Unicode hyphen, non-breaking hyphen, soft hyphen
 KEYWORDS = re.compile(r"^(keywords?|key words|index terms)\b\s*[:.—-]", re.IGNORECASE)
 CAPTION = re.compile(
@@ -82,6 +89,7 @@ KINDS = (
     "table",
     "caption",
     "figure",
+    "back matter",
     "references",
 )
 
@@ -448,7 +456,12 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
             repeats[key] += 1
     title = _title(pages[0], body) if pages else ""
     kept: list[tuple[str, Line]] = []  # (kind, line) with kind heading/abstract/body
-    in_refs = False
+    ended: str = ""  # "back matter" or "references" once the argument has ended
+    body_started = False
+    title_bottom = min(
+        (ln.bottom for ln in pages[0] if title and ln.text in title and ln.size > body * 1.15),
+        default=float("inf"),
+    )
     in_abstract = False
     for number, lines in enumerate(pages):
         body_lines = [ln for ln in lines if body_size(ln) and not ln.bold]
@@ -460,15 +473,22 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
             max((ln.top for ln in lines), default=0),
         )
         body_boxes = {ln.box for ln in body_lines}
+        box_lines = Counter(ln.box for ln in lines)
         bad_boxes = _debris_boxes(lines, body_size)
         unlabelled = _abstract_boxes(lines, body) if number == 0 else set()
         seen_body = False
         for ln in lines:
             n = _words(ln.text)
-            if in_refs:
-                dropped["references"] += n
-                continue
             text = ln.text
+            if ended:
+                bold_heading = ln.bold or text.isupper() or not body_size(ln)
+                if ended == "back matter" and REFERENCES_HEADING.match(text) and bold_heading:
+                    ended = "references"
+                dropped[ended] += n
+                continue
+            if number == 0 and ln.bottom > title_bottom + 1 and text not in title:
+                dropped["front matter"] += n  # a label above the title ("Article", a journal)
+                continue
             margin = ln.bottom > top + 1 or ln.top < bottom - 1
             beside_body = ln.box in body_boxes or any(
                 abs(b.top - ln.top) < body and b.x0 <= ln.x0 for b in body_lines
@@ -485,9 +505,10 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 dropped["header" if ln.bottom > top else "footer"] += n
                 continue
             end = REFERENCES_HEADING.match(text) or END_MATTER.match(text)
-            if end and (ln.bold or text.isupper() or not body_size(ln)):
-                in_refs = True
-                dropped["references"] += n
+            back = BACK_MATTER.match(text)
+            if (end or back) and (ln.bold or text.isupper() or not body_size(ln)):
+                ended = "references" if end else "back matter"
+                dropped[ended] += n
                 continue
             if ABSTRACT_HEADING.match(text) and (ln.bold or text.isupper()):
                 in_abstract = True
@@ -514,7 +535,19 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                     kind = "table"
                 dropped[kind] += n
                 continue
-            heading = ln.bold and body_size_or_larger(ln, body) and n <= 14 and number >= 0
+            larger = body * 1.08 <= ln.size <= body * 1.6 and not SENTENCE_END.search(text)
+            heading = (
+                ((ln.bold and body_size_or_larger(ln, body)) or (larger and body_started))
+                and n <= 14
+                and re.search(r"[^\W\d_]{3,}", text)  # a word, not a bold math symbol
+            )
+            if heading and number == 0 and not (body_started or in_abstract or kept):
+                # Bold lines above the text of the first page are its authors and labels,
+                # unless they open a numbered section or the introduction.
+                heading = bool(re.match(r"^(\d+\.?|[IVX]+\.)\s|introduction\b", text, re.I))
+                if not heading and text not in title:
+                    dropped["front matter"] += n
+                    continue
             if heading and not (number == 0 and title and text in title):
                 in_abstract = False
                 kept.append(("heading", ln))
@@ -523,7 +556,10 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 if number == 0 and not seen_body and FRONT.search(text) and n < 12:
                     dropped["front matter"] += n
                     continue
-                seen_body = True
+                if box_lines[ln.box] == 1 and _stray_label(text, kept):
+                    dropped["figure"] += n  # a word or two of a diagram, set in the body font
+                    continue
+                seen_body = body_started = True
                 dropped["footnote marker"] += ln.markers
                 kept.append(("abstract" if in_abstract else "body", ln))
                 continue
@@ -535,6 +571,20 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
     blocks = _paragraphs(kept, labels)
     first = "\n".join(ln.text for ln in pages[0]) if pages else ""
     return FullText(blocks, labels, title=title, first_page=first, dropped=dropped)
+
+
+def _stray_label(text: str, kept: list[tuple[str, Line]]) -> bool:
+    """A one-line box of a few words that cannot continue the text before it: figure text.
+
+    It starts in lower case, ends no sentence, and the paragraph before it is finished (or a
+    heading), so it is no column- or page-break continuation either.
+    """
+    if len(text.split()) > 5 or not text[:1].islower() or SENTENCE_END.search(text):
+        return False
+    if not kept:
+        return True
+    kind, last = kept[-1]
+    return kind == "heading" or bool(SENTENCE_END.search(last.text))
 
 
 def _abstract_boxes(lines: list[Line], body: float) -> set[int]:
@@ -649,9 +699,19 @@ def _paragraphs(kept: list[tuple[str, Line]], labels: list[str]) -> list[Block]:
     for kind, ln in kept:
         label = labels[ln.page] if ln.page < len(labels) else str(ln.page + 1)
         if kind == "heading":
+            previous = blocks[-1] if blocks else None
+            if (
+                previous is not None
+                and previous.kind == "heading"
+                and last_box == (ln.page, ln.box)
+            ):
+                previous.text = section = previous.text + " " + ln.text  # a two-line heading
+                previous.section = section
+                continue
             current = None
             section = ln.text
             blocks.append(Block("heading", ln.text, [(0, label)], section=section))
+            last_box = (ln.page, ln.box)
             continue
         where = (ln.page, ln.box)
         continues = (

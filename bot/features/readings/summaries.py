@@ -65,6 +65,13 @@ ROLE_CUES = [
         6,
     ),
     (r"\b(in|for) return\b|\b(thus|therefore|so that|in turn)\b", 1),
+    # After a review of the literature, the reading's own claim turns against it or adds to it.
+    (r"^(however|yet|in contrast|by contrast|unlike)\b", 2),
+    (
+        r"\b(challeng(e|es|ing) the (notion|view|assumption|idea)|enrich(es)? our understanding|"
+        r"contribut(es|ing) to|sheds? (new )?light on)\b",
+        3,
+    ),
 ]
 # Sentences that only set the scene or describe the method: never a Gist by role.
 NOT_GIST = re.compile(

@@ -92,6 +92,18 @@ def test_without_a_thesis_cue_the_gist_is_what_the_reading_does_not_its_gap():
     assert summarize(reading).gist.startswith("We trace how organizers recruit")
 
 
+def test_after_the_literature_the_gist_is_the_reading_s_own_turn():
+    abstract = (
+        "In the 1980s, writers turned their attention to rural communities. "
+        "Both trends have been interpreted in scholarship as responses to state policies. "
+        "The story intersects with these movements temporally and thematically. "
+        "This layered identification enriches our understanding of the decade, challenging "
+        "the notion that it was solely characterized by resistance to the state."
+    )
+    reading = Reading(id="turn", csl={"title": "Mountain Pass"}, abstract=abstract)
+    assert summarize(reading).gist.startswith("This layered identification enriches")
+
+
 def test_short_gist_keeps_the_clause_that_carries_the_finding():
     finding = (
         "we find that residents trust officials more when a reply names a responsible office "
