@@ -486,9 +486,6 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                     ended = "references"
                 dropped[ended] += n
                 continue
-            if number == 0 and ln.bottom > title_bottom + 1 and text not in title:
-                dropped["front matter"] += n  # a label above the title ("Article", a journal)
-                continue
             margin = ln.bottom > top + 1 or ln.top < bottom - 1
             beside_body = ln.box in body_boxes or any(
                 abs(b.top - ln.top) < body and b.x0 <= ln.x0 for b in body_lines
@@ -503,6 +500,9 @@ def clean(pages: list[list[Line]], labels: list[str]) -> FullText:
                 continue
             if margin and len(pages) > 1 and repeats[_norm(text)] >= 2:
                 dropped["header" if ln.bottom > top else "footer"] += n
+                continue
+            if number == 0 and ln.bottom > title_bottom + 1 and text not in title:
+                dropped["front matter"] += n  # a label above the title ("Article", a journal)
                 continue
             end = REFERENCES_HEADING.match(text) or END_MATTER.match(text)
             back = BACK_MATTER.match(text)
@@ -621,16 +621,20 @@ def body_size_or_larger(ln: Line, body: float) -> bool:
 
 
 def _title(lines: list[Line], body: float) -> str:
-    """The first page's largest text, above the body: the title as a reader sees it."""
-    big = [
+    """The first page's largest text, above the body: the title as a reader sees it.
+
+    The size is taken from lines with at least two words (a large operator or initial is no
+    title); every line of that size belongs to the title.
+    """
+    worded = [
         ln
         for ln in lines
         if ln.size > body * 1.15 and len(re.findall(r"[^\W\d_]{2,}", ln.text)) >= 2
-    ]  # a large operator or initial is not a title
-    if not big:
+    ]
+    if not worded:
         return ""
-    top = max(ln.size for ln in big)
-    parts = [ln.text for ln in big if abs(ln.size - top) < 0.5]
+    top = max(ln.size for ln in worded)
+    parts = [ln.text for ln in lines if abs(ln.size - top) < 0.5]
     return re.sub(r"\s+", " ", " ".join(parts)).strip()
 
 
