@@ -734,8 +734,10 @@ def _paragraphs(kept: list[tuple[str, Line]], labels: list[str]) -> list[Block]:
             if current.text.endswith(tuple(HYPHENS)):
                 before = len(current.text)
                 current.text = join_hyphenated(current.text, ln.text)
-                if len(current.text) < before + len(ln.text):  # joined: shift the page mark
-                    current.pages = [(min(o, len(current.text)), p) for o, p in current.pages]
+                if current.pages[-1][0] > before:  # the new page starts after the mended word
+                    space = current.text.find(" ", before)
+                    start = space + 1 if space != -1 else len(current.text)
+                    current.pages[-1] = (start, current.pages[-1][1])
                 last_box = where
                 continue
             text = current.text + " " + ln.text

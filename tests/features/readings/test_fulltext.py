@@ -83,6 +83,11 @@ def test_running_headers_page_numbers_and_labels_are_dropped_and_pages_kept(tmp_
     text = flat(work)
     assert "Journal of Invented" not in text and "Ferrand ·" not in text
     assert "the policies that create the need" in text
+    block = next(b for b in work.fulltext.blocks if "policies that create" in b.text)
+    mended = block.text.index("policies")
+    before, after = block.page_at(mended), block.page_at(mended + len("policies "))
+    assert int(after) == int(before) + 1  # the mended word is on the page where it starts
+    assert block.page_at(mended + len("policies") - 1) == before
     assert work.fulltext.page_labels[:2] == ["117", "118"]
     assert work.fulltext.dropped["header"] >= 4 and work.fulltext.dropped["page number"] >= 2
     reading = load_library(tmp_path).readings[0]
