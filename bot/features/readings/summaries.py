@@ -256,7 +256,7 @@ def summarize(reading: Reading, long: bool = False) -> Summary:
     thread from a command.
     """
     basis = "full text" if reading.text else ("abstract" if reading.abstract else "none")
-    source = _source_line(reading, basis)
+    source = _source_line(reading)
     if basis == "none":
         return Summary(reading.id, "", (), source, basis)
     pool = _pool(reading, long)
@@ -357,7 +357,7 @@ def sections_reply(reading: Reading) -> Reply:
     return Reply(title=title, body=truncate("\n".join(lines), 4000))
 
 
-def _source_line(reading: Reading, basis: str) -> str:
+def _source_line(reading: Reading) -> str:
     bits = [reading.label]
     if reading.container:
         where = f"*{reading.container}*"
@@ -371,8 +371,7 @@ def _source_line(reading: Reading, basis: str) -> str:
         bits.append(where)
     if reading.doi:
         bits.append(f"https://doi.org/{reading.doi}")
-    kinds = ", ".join(p.name for p in reading.sources)
-    return " · ".join(bits) + f" — quoted from the {basis} ({kinds})"
+    return " · ".join(bits) + f" — {reading.source_phrase}"
 
 
 class SummaryCache:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.features.readings import load_library
 from bot.features.readings.fulltext import PdfLimits, join_hyphenated
+from bot.features.readings.library import SeedLimits
 from bot.features.readings.parsers.pdf import PdfParseError, parse_pdf
 from bot.features.readings.summaries import sections, summarize
 from tests.helpers.pdfmaker import Article, bomb_pdf
@@ -396,11 +397,11 @@ def test_hostile_pdfs_each_get_one_warning_and_the_rest_load(tmp_path):
     Article(title="A Good Reading", body=[("p", [CLAIM, *FILLER])]).build(tmp_path / "good.pdf")
     bomb_pdf(tmp_path / "bomb.pdf", 80)
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n%%EOF garbage")
-    library = load_library(tmp_path, PdfLimits(max_inflated_bytes=16 * 1024 * 1024))
+    library = load_library(tmp_path, SeedLimits(pdf=PdfLimits(max_inflated_bytes=16 * 1024 * 1024)))
     assert [r.id for r in library] == ["good"]
     assert sorted(w.split(":")[0] for w in library.warnings) == ["bomb.pdf", "broken.pdf"]
     assert "decompression bomb" in next(w for w in library.warnings if w.startswith("bomb"))
-    small = load_library(tmp_path, PdfLimits(max_bytes=100))
+    small = load_library(tmp_path, SeedLimits(pdf=PdfLimits(max_bytes=100)))
     assert any("budget" in w for w in small.warnings) and not small.readings
     with pytest.raises(PdfParseError, match="longer than 0 s"):
         parse_pdf(tmp_path / "good.pdf", PdfLimits(max_seconds=0))
