@@ -315,7 +315,19 @@ class SectionLine:
     page: str
 
 
+_SECTIONS: dict[str, tuple[Reading, list[SectionLine]]] = {}
+
+
 def sections(reading: Reading) -> list[SectionLine]:
+    """``section_lines`` of a reading, computed once per Reading object (one entry per id)."""
+    hit = _SECTIONS.get(reading.id)
+    if hit is None or hit[0] is not reading:
+        hit = (reading, section_lines(reading))
+        _SECTIONS[reading.id] = hit
+    return hit[1]
+
+
+def section_lines(reading: Reading) -> list[SectionLine]:
     """One line per section heading of a paged full text, with its best sentence and page.
 
     The best sentence is the section's own claim with the strongest thesis or finding cue
@@ -388,3 +400,15 @@ class SummaryCache:
             hit = (reading, summarize(reading, long))
             self._cache[key] = hit
         return hit[1]
+
+    def warm(self, readings: list[Reading]) -> None:
+        """Compute the summaries and sections of every PDF reading now (at start-up).
+
+        A long full text costs a few hundred ms of CPU; paid while the library loads, before
+        the bot answers anyone, no command has to wait for it or share the CPU with it.
+        """
+        for reading in readings:
+            if reading.fulltext is not None:
+                self.get(reading, long=False)
+                self.get(reading, long=True)
+                sections(reading)
