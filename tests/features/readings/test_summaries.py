@@ -80,28 +80,32 @@ def test_a_reading_without_abstract_or_text_says_so():
     assert empty.basis == "none" and empty.gist == "" and empty.points == ()
 
 
-def test_without_a_thesis_cue_the_gist_is_what_the_reading_does_not_its_gap():
-    abstract = (
-        "Volunteer associations in Chinese cities have been widely studied, yet how they recruit "
-        "members when they cannot advertise openly remains poorly understood. In this study, we "
-        "draw on 48 interviews with organizers in three cities. We trace how organizers recruit "
-        "through workplace networks, neighbourhood committees and alumni groups, and how each "
-        "channel shapes who joins. Based on these results, we consider what the channels mean."
-    )
-    reading = Reading(id="gap", csl={"title": "Joining without adverts"}, abstract=abstract)
-    assert summarize(reading).gist.startswith("We trace how organizers recruit")
+GAP_ABSTRACT = (
+    "Volunteer associations in Chinese cities have been widely studied, yet how they recruit "
+    "members when they cannot advertise openly remains poorly understood. In this study, we "
+    "draw on 48 interviews with organizers in three cities. We trace how organizers recruit "
+    "through workplace networks, neighbourhood committees and alumni groups, and how each "
+    "channel shapes who joins. Based on these results, we consider what the channels mean."
+)
+TURN_ABSTRACT = (
+    "In the 1980s, writers turned their attention to rural communities. "
+    "Both trends have been interpreted in scholarship as responses to state policies. "
+    "The story intersects with these movements temporally and thematically. "
+    "This layered identification enriches our understanding of the decade, challenging "
+    "the notion that it was solely characterized by resistance to the state."
+)
 
 
-def test_after_the_literature_the_gist_is_the_reading_s_own_turn():
-    abstract = (
-        "In the 1980s, writers turned their attention to rural communities. "
-        "Both trends have been interpreted in scholarship as responses to state policies. "
-        "The story intersects with these movements temporally and thematically. "
-        "This layered identification enriches our understanding of the decade, challenging "
-        "the notion that it was solely characterized by resistance to the state."
-    )
-    reading = Reading(id="turn", csl={"title": "Mountain Pass"}, abstract=abstract)
-    assert summarize(reading).gist.startswith("This layered identification enriches")
+@pytest.mark.parametrize(
+    ("abstract", "gist"),
+    [
+        (GAP_ABSTRACT, "We trace how organizers recruit"),  # not the gap, not the method
+        (TURN_ABSTRACT, "This layered identification enriches"),  # the turn after the literature
+    ],
+)
+def test_without_a_thesis_cue_the_gist_is_chosen_by_its_role(abstract, gist):
+    reading = Reading(id="role", csl={"title": "A reading"}, abstract=abstract)
+    assert summarize(reading).gist.startswith(gist)
 
 
 def test_short_gist_keeps_the_clause_that_carries_the_finding():
