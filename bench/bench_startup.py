@@ -142,55 +142,30 @@ def venv_size_mb() -> float:
 
 
 def forty_page_pdf(path: Path, pages: int = 40) -> Path:
-    """A text PDF of ``pages`` pages, ~55 lines each, with an argument to summarise."""
+    """A journal-style article of ``pages`` pages (tests' PDF maker), with an argument."""
     import random
+
+    from tests.helpers.pdfmaker import Article
 
     rng = random.Random(5)
 
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    def line() -> str:
+    def sentence() -> str:
         return " ".join(rng.choice(WORDS) for _ in range(11)).capitalize() + "."
 
-    objects: list[bytes] = [b"", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
+    body: list[tuple] = []
     for page in range(pages):
-        lines = [line() for _ in range(55)]
-        if page == 0:
-            lines[:3] = [
-                "Grassroots welfare and the state: volunteers in a changing city",
-                "This article argues that volunteer networks extend the reach of the state.",
-                "Drawing on fieldwork in three districts, we show how grants shape service.",
-            ]
-        ops = ["BT", "/F1 10 Tf", "13 TL", "50 790 Td"]
-        ops += [f"({esc(text)}) Tj T*" for text in lines]
-        stream = "\n".join([*ops, "ET"]).encode("latin-1")
-        objects.append(
-            b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream"
-        )
-        content = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
-            + f"{content} 0 R".encode()
-            + b" /Resources << /Font << /F1 3 0 R >> >> >>"
-        )
-        kids.append(f"{len(objects)} 0 R")
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+        body += [("h", f"{page + 1}. Findings from district {page + 1}")]
+        body += [("p", [sentence() for _ in range(28)]), ("newpage",)]
+    article = Article(
+        title="Grassroots welfare and the state: volunteers in a changing city",
+        front=["A. Researcher, Example University"],
+        abstract=[
+            "This article argues that volunteer networks extend the reach of the state.",
+            "Drawing on fieldwork in three districts, we show how grants shape service.",
+        ],
+        body=body,
     )
-    path.write_bytes(bytes(out))
-    return path
+    return article.build(path)
 
 
 async def bench_add_pdf(root: Path) -> dict[str, object]:
