@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import stats_ms
-from bot.core.clock import FakeClock
+from tests.helpers.clock import FakeClock
 from bot.features.responses.log import Incoming, ResponseLog
-from bot.features.responses.store import to_iso
+from bot.core.times import to_db as to_iso
 from bot.storage import Database
 
 T0 = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.core.clock import FakeClock
+from tests.helpers.clock import FakeClock
 from bot.core.registry import dispatch
 from bot.features.prompts.posting import PostRequest, PostResult
 from bot.services import Services

@@ -7,6 +7,7 @@ Discord accept exactly the same syntax.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -20,8 +21,10 @@ from bot.features.prompts.posting import Poster
 from bot.features.prompts.recurrence import (
     ISO_DATE,
     Limits,
+    describe_gaps,
     discord_timestamp,
     next_after,
+    nonexistent_times,
     on_local_date,
     parse_schedule,
     rule_string,
@@ -161,10 +164,12 @@ async def prompt_schedule(services: Services, actor: Actor, args: str) -> Reply:
     scheduler = services.scheduler
     settings = services.settings
     now = services.clock.now()
-    spec = parse_schedule(args, now, settings.tz, Limits.from_settings(settings))
+    # dateparser and the rule expansion are CPU work: off the event loop.
+    limits = Limits.from_settings(settings)
+    spec = await asyncio.to_thread(parse_schedule, args, now, settings.tz, limits)
     content = resolve_content(services, spec.content)
     channel_id = await _check_channel(scheduler, actor, spec.channel_id or actor.channel_id)
-    rule = rule_string(spec.recurrence, settings.tz) if spec.recurrence else None
+    rule = rule_string(spec.recurrence, settings.tz, spec.wall_time) if spec.recurrence else None
     plan, _, _ = await scheduler.store.create(
         _new_plan(services, actor, channel_id, content, dtstart=spec.first, rrule=rule),
         now=now,
@@ -187,6 +192,11 @@ async def prompt_schedule(services: Services, actor: Actor, args: str) -> Reply:
         if total > len(times):
             shown += f"\n… and {total - len(times)} more"
         reply.add_field("Next times", shown)
+    gaps = nonexistent_times(plan.dtstart, plan.rrule, plan.zone) if plan.rrule else []
+    if spec.when is not None and spec.when.skipped and not gaps:
+        gaps = [spec.when.wall]
+    if gaps:
+        reply.add_field("Clock change", describe_gaps(gaps, plan.rrule, plan.zone))
     reply.add_field("Prompt", quote(_question(content.question, 900)))
     return reply
 

@@ -22,13 +22,11 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr
 
 from bot.core.errors import BadArgument
+from bot.core.times import ISO_DATE, When, parse_when, resolve_local, split_when, to_db
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-RELATIVE = re.compile(r"^\+(\d{1,7})\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CLOCK_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 CHANNEL = re.compile(r"^<#(\d{15,25})>$")
 EVERY = re.compile(
     r"--every\s+(?:(\d{1,4})\s+)?(hour|hours|hourly|day|days|daily|week|weeks|weekly)\b",
@@ -36,7 +34,6 @@ EVERY = re.compile(
 )
 COUNT = re.compile(r"--count\s+(\d{1,6})\b", re.IGNORECASE)
 UNTIL = re.compile(r"--until\s+(\"[^\"]+\"|“[^”]+”|\S+(?:\s+\d{1,2}:\d{2})?)", re.IGNORECASE)
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 FREQ_NAMES = {HOURLY: "hour", DAILY: "day", WEEKLY: "week"}
 FREQ_MINUTES = {HOURLY: 60, DAILY: 1440, WEEKLY: 10080}
 CATCHUP_SCAN_MAX = 10_000
@@ -84,21 +81,8 @@ class ScheduleSpec:
     recurrence: Recurrence | None
     channel_id: int | None
     content: str
-
-
-def to_utc_iso(when: datetime) -> str:
-    """Format an instant for storage: ISO 8601 in UTC, whole seconds (sorts as text)."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime")
-    return when.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def from_iso(text: str) -> datetime:
-    """Parse a stored instant back to an aware UTC datetime."""
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    when: When | None = None  # as typed; ``when.skipped`` if that wall time did not exist
+    wall_time: time | None = None  # the local time of day a daily/weekly rule keeps
 
 
 def discord_timestamp(when: datetime, style: str = "F") -> str:
@@ -106,81 +90,11 @@ def discord_timestamp(when: datetime, style: str = "F") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
 
 
-def _localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Attach ``tz`` to a wall-clock time (first of two in the autumn fold) and go to UTC."""
-    return naive.replace(tzinfo=tz).astimezone(UTC)
-
-
-def _split_leading_when(args: str) -> tuple[str, str]:
-    """Take ``<when>`` off the front: a quoted phrase, ``DATE TIME`` or one token."""
-    args = args.strip()
-    if not args:
-        raise BadArgument('Say when: `+2h`, `2025-03-04T10:00` or `"next tuesday 10:00"`.')
-    if args[0] in "\"“'":
-        closing = {'"': '"', "“": "”", "'": "'"}[args[0]]
-        end = args.find(closing, 1)
-        if end == -1:
-            raise BadArgument("The quoted time has no closing quote.")
-        return args[1:end].strip(), args[end + 1 :].strip()
-    parts = args.split(None, 2)
-    if len(parts) >= 2 and ISO_DATE.match(parts[0]) and CLOCK_TIME.match(parts[1]):
-        return f"{parts[0]}T{parts[1]}", (parts[2] if len(parts) > 2 else "")
-    first, _, rest = args.partition(" ")
-    return first, rest.strip()
-
-
-def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """Turn ``+2h``, an ISO 8601 date-time or natural language into an aware UTC instant.
-
-    ISO times without an offset are read in ``tz`` (the course's ``TIMEZONE``), because that is
-    the clock the instructor and students live by. The result may be in the past; callers
-    decide what a past time means.
-    """
-    text = text.strip()
-    if not text:
-        raise BadArgument('Say when: `+2h`, `2025-03-04T10:00` or `"next tuesday 10:00"`.')
-    relative = RELATIVE.match(text.lower())
-    if relative:
-        amount = int(relative.group(1)) * UNIT_SECONDS[relative.group(2)[0]]
-        return (now + timedelta(seconds=amount)).astimezone(UTC)
-    candidate = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
-    if re.match(r"^\d{4}-\d{2}-\d{2}", candidate):
-        try:
-            value = datetime.fromisoformat(candidate.replace("z", "Z"))
-        except ValueError:
-            raise BadArgument(
-                f"`{text}` is not an ISO 8601 date-time (for example `2025-03-04T10:00`)."
-            ) from None
-        if ISO_DATE.match(candidate):
-            raise BadArgument(f"`{text}` has no time of day; add one, e.g. `{text}T10:00`.")
-        if value.tzinfo is None:
-            return _localize(value, tz)
-        return value.astimezone(UTC)
-    return _parse_natural(text, now, tz)
-
-
-def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """Natural language via dateparser, preferring the future, read in the course time zone."""
-    import dateparser  # slow to import; only needed for quoted phrases
-
-    base = now.astimezone(tz).replace(tzinfo=None)
-    value = dateparser.parse(
-        text,
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "TIMEZONE": tz.key,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "RELATIVE_BASE": base,
-        },
-    )
-    if value is None:
-        raise BadArgument(
-            f"I could not understand the time `{text}`. Try `+2h`, `2025-03-04T10:00` "
-            'or a phrase in quotes such as `"next tuesday 10:00"`.'
-        )
-    # dateparser attaches a fixed offset to the wall-clock time it read in ``tz``; re-localise
-    # that wall-clock time with the real zone so the DST rules are zoneinfo's, not a guess.
-    return _localize(value.replace(tzinfo=None), tz)
+def _localize(naive: datetime, tz: ZoneInfo | type[UTC]) -> datetime:
+    """A wall-clock time of the rule's clock as an instant (gap → first instant after it)."""
+    if tz is UTC:
+        return naive.replace(tzinfo=UTC)
+    return resolve_local(naive, tz)[0]  # type: ignore[arg-type]
 
 
 def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
@@ -189,7 +103,7 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if ISO_DATE.match(text):
         day = date.fromisoformat(text)
         return _localize(datetime.combine(day, time(23, 59, 59)), tz)
-    return parse_when(text, now, tz)
+    return parse_when(text, now, tz).at
 
 
 def parse_every(amount: str | None, unit: str) -> tuple[int, int]:
@@ -245,8 +159,8 @@ def take_channel(text: str) -> tuple[int | None, str]:
 
 def parse_schedule(args: str, now: datetime, tz: ZoneInfo, limits: Limits) -> ScheduleSpec:
     """Parse ``<when> [#channel] [--every …] [--count N | --until DATE] <bank-id | text>``."""
-    when_text, rest = _split_leading_when(args)
-    first = parse_when(when_text, now, tz)
+    when_text, rest = split_when(args)
+    when = parse_when(when_text, now, tz)
     rest, flags = _take_flags(rest, now, tz)
     channel_id, content = take_channel(rest)
     if not content:
@@ -265,7 +179,15 @@ def parse_schedule(args: str, now: datetime, tz: ZoneInfo, limits: Limits) -> Sc
         recurrence = Recurrence(freq, interval, count, until)  # type: ignore[arg-type]
     elif "count" in flags or "until" in flags:
         raise BadArgument("`--count` and `--until` go with `--every`.")
-    spec = ScheduleSpec(first=first, recurrence=recurrence, channel_id=channel_id, content=content)
+    wall = when.wall or when.at.astimezone(tz).replace(tzinfo=None)
+    spec = ScheduleSpec(
+        first=when.at,
+        recurrence=recurrence,
+        channel_id=channel_id,
+        content=content,
+        when=when,
+        wall_time=wall.time(),
+    )
     validate(spec, now, tz, limits)
     return spec
 
@@ -302,7 +224,7 @@ def validate(spec: ScheduleSpec, now: datetime, tz: ZoneInfo, limits: Limits) ->
                 f"`--until` is more than {limits.max_days_ahead} days ahead; end it sooner."
             )
     last = None
-    for last in occurrences(spec.first, rule_string(rec, tz), tz):  # noqa: B007
+    for last in occurrences(spec.first, rule_string(rec, tz, spec.wall_time), tz):  # noqa: B007
         if last > horizon:
             raise BadArgument(
                 f"The last prompt of that plan would be more than {limits.max_days_ahead} "
@@ -310,10 +232,19 @@ def validate(spec: ScheduleSpec, now: datetime, tz: ZoneInfo, limits: Limits) ->
             )
 
 
-def rule_string(rec: Recurrence, tz: ZoneInfo) -> str:
-    """Write the RFC 5545 RRULE body stored in ``plans.rrule`` (UNTIL in the rule's clock)."""
+def rule_string(rec: Recurrence, tz: ZoneInfo, wall_time: time | None = None) -> str:
+    """Write the RFC 5545 RRULE body stored in ``plans.rrule`` (UNTIL in the rule's clock).
+
+    A daily or weekly rule carries the planned local time of day as ``BYHOUR``/``BYMINUTE``/
+    ``BYSECOND``: when the first time falls in a DST gap, the stored first instant is the end
+    of the gap (02:00), but later days must return to the planned 01:30.
+    """
     freq = {HOURLY: "HOURLY", DAILY: "DAILY", WEEKLY: "WEEKLY"}[rec.freq]
     parts = [f"FREQ={freq}", f"INTERVAL={rec.interval}"]
+    if wall_time is not None and rec.freq != HOURLY:
+        parts.append(
+            f"BYHOUR={wall_time.hour};BYMINUTE={wall_time.minute};BYSECOND={wall_time.second}"
+        )
     if rec.count is not None:
         parts.append(f"COUNT={rec.count}")
     if rec.until is not None:
@@ -326,7 +257,62 @@ def _rule(dtstart: datetime, rule: str, tz: ZoneInfo) -> tuple[rrule, ZoneInfo |
     """Build the dateutil rule over naive wall-clock times of its base zone."""
     base: ZoneInfo = UTC if "FREQ=HOURLY" in rule else tz  # type: ignore[assignment]
     start = dtstart.astimezone(base).replace(tzinfo=None)
+    wall = _planned_time(rule)
+    if wall is not None and base is not UTC:
+        # The stored first instant may be a gap's end (02:00 for a planned 01:30): the rule
+        # runs from the planned wall-clock time of that day (or the day before, if the gap
+        # pushed it past midnight).
+        planned = datetime.combine(start.date(), wall)
+        if planned > start:
+            planned -= timedelta(days=1)
+        start = planned
     return rrulestr(rule, dtstart=start), base  # type: ignore[return-value]
+
+
+def _planned_time(rule: str) -> time | None:
+    """The ``BYHOUR``/``BYMINUTE``/``BYSECOND`` time of day of a rule, if it names one."""
+    fields = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    if "BYHOUR" not in fields:
+        return None
+    return time(
+        int(fields["BYHOUR"]), int(fields.get("BYMINUTE", 0)), int(fields.get("BYSECOND", 0))
+    )
+
+
+def describe_gaps(gaps: list[datetime], rule: str | None, tz: ZoneInfo) -> str:
+    """Say which planned wall-clock times do not exist (DST gaps) and when they post instead."""
+    lines = []
+    for naive in gaps:
+        used = resolve_local(naive, tz)[0].astimezone(tz)
+        lines.append(
+            f"{naive:%H:%M} does not exist on {naive:%Y-%m-%d} in {tz.key} (the clocks go "
+            f"forward): that prompt is posted once at {used:%H:%M} {used.tzname()}, the first "
+            "minute after the change."
+        )
+    if rule:
+        lines.append(f"The other days keep {gaps[0]:%H:%M}.")
+    return "\n".join(lines)
+
+
+def nonexistent_times(
+    dtstart: datetime, rule: str | None, tz: ZoneInfo, limit: int = 10
+) -> list[datetime]:
+    """Planned wall-clock times of a plan that fall in a DST gap (naive, local), up to ``limit``.
+
+    Each of them is posted once, at the first instant after its gap.
+    """
+    if not rule or "FREQ=HOURLY" in rule:
+        return []
+    compiled, _ = _rule(dtstart, rule, tz)
+    found = []
+    for seq, naive in enumerate(compiled, start=1):
+        if seq > CATCHUP_SCAN_MAX:
+            break
+        if resolve_local(naive, tz)[1]:
+            found.append(naive)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def occurrences(dtstart: datetime, rule: str | None, tz: ZoneInfo) -> Iterator[datetime]:
@@ -348,7 +334,7 @@ def next_after(
 ) -> tuple[int, datetime] | None:
     """Find the first due instant after ``after`` (and its 1-based number), skipping exdates."""
     for seq, when in enumerate(occurrences(dtstart, rule, tz), start=1):
-        if when > after and to_utc_iso(when) not in exdates:
+        if when > after and to_db(when) not in exdates:
             return seq, when
     return None
 
@@ -364,7 +350,7 @@ def upcoming(
     """Up to ``limit`` due instants at or after ``after`` (for replies and listings)."""
     found = []
     for when in occurrences(dtstart, rule, tz):
-        if when >= after and to_utc_iso(when) not in exdates:
+        if when >= after and to_db(when) not in exdates:
             found.append(when)
             if len(found) >= limit:
                 break

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.replies import Reply
+from bot.core.times import to_db
 from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
@@ -49,7 +50,6 @@ from bot.features.prompts.recurrence import (
     discord_timestamp,
     next_after,
     occurrences,
-    to_utc_iso,
     total_count,
 )
 from bot.features.prompts.store import Claimed, Occurrence, Plan, PlanStore
@@ -268,7 +268,7 @@ class Scheduler:
         for seq, when in enumerate(occurrences(plan.dtstart, plan.rrule, plan.zone), start=1):
             if seq > CATCHUP_SCAN_MAX or when > now:
                 break
-            if when > occ.due_at and to_utc_iso(when) not in plan.exdates:
+            if when > occ.due_at and to_db(when) not in plan.exdates:
                 found.append((seq, when))
         return found
 

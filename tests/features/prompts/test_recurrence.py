@@ -8,20 +8,24 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import BadArgument
+from bot.core.times import parse_when as parse_typed
+from bot.core.times import to_db
 from bot.features.prompts.recurrence import (
     Limits,
     next_after,
     occurrences,
     parse_schedule,
-    parse_when,
     rule_string,
-    to_utc_iso,
     upcoming,
 )
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # a Saturday, before the spring change
 LIMITS = Limits(max_days_ahead=366, min_recurrence_minutes=60)
+
+
+def parse_when(text, now, tz):
+    return parse_typed(text, now, tz).at
 
 
 @pytest.mark.parametrize(
@@ -155,7 +159,7 @@ def test_hourly_rules_stay_sixty_minutes_apart_across_dst():
 def test_next_after_skips_exdates_and_ends():
     first = datetime(2025, 3, 4, 10, tzinfo=UTC)
     rule = "FREQ=WEEKLY;INTERVAL=1;COUNT=3"
-    skip = {to_utc_iso(first + timedelta(weeks=1))}
+    skip = {to_db(first + timedelta(weeks=1))}
     assert next_after(first, rule, LONDON, first, skip) == (3, first + timedelta(weeks=2))
     assert next_after(first, rule, LONDON, first + timedelta(weeks=2)) is None
     assert upcoming(first, rule, LONDON, first, 10, skip) == [first, first + timedelta(weeks=2)]

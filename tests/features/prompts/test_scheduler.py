@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.clock import FakeClock
+from tests.helpers.clock import FakeClock
 from bot.core.registry import dispatch
 from bot.features.prompts.posting import PermanentPostError, TransientPostError
 from bot.services import Services

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import FakeClock
+from tests.helpers.clock import FakeClock
 from bot.core.errors import BadArgument, StorageError
 from bot.features.responses.log import Incoming, Outcome, ResponseLog, escape_cell, parse_since
 from bot.storage import Database
