@@ -8,10 +8,12 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.cli_data import add_data_commands
 from bot.config import Settings, load_settings
 from bot.coursedata import check_seed_data
+from bot.storage.db import DatabaseUnavailable
 
 log = logging.getLogger("bot")
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -42,11 +44,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run_bot(settings))
 
 
+async def _preflight(settings: Settings) -> None:
+    """Before connecting to Discord: the database opens (one line and exit 1 if not).
+
+    Also says in the first lines when another process holds the scheduler, so an operator
+    who started a second bot sees at once that this one will only stand by.
+    """
+    from bot.features.prompts.store import PlanStore
+    from bot.storage import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        holder = await PlanStore(db).lease_holder(datetime.now(UTC))
+    finally:
+        await db.close()
+    if holder is not None:
+        print(
+            f"Another bot process ({holder.owner_info or holder.owner}) holds the prompt "
+            f"scheduler of {settings.database_path} until {holder.expires_at:%H:%M:%S} UTC: "
+            "this one answers commands but posts no prompts until that lease ends.",
+            file=sys.stderr,
+        )
+
+
 async def _run_bot(settings: Settings) -> int:
     import discord
 
     from bot.app import create_bot
 
+    await _preflight(settings)
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -61,6 +87,8 @@ async def _run_bot(settings: Settings) -> int:
         exc = runner.exception()
         if isinstance(exc, discord.LoginFailure):
             print("Discord refused the token: check DISCORD_TOKEN.", file=sys.stderr)
+        elif isinstance(exc, DatabaseUnavailable):
+            print(f"seminar-bot: {exc}", file=sys.stderr)
         else:
             log.error("the bot stopped", exc_info=exc)
         code = 1
@@ -146,10 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``seminar-bot`` console script."""
+    """Entry point of the ``seminar-bot`` console script.
+
+    A database that cannot be opened ends any command with one line on stderr and exit
+    status 1 (``Database.open`` has closed its thread, so the process really ends).
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except DatabaseUnavailable as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -136,6 +136,19 @@ class NewPlan:
     reading_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Who holds the scheduler of this database (``scheduler_lease``), and until when."""
+
+    owner: str
+    owner_info: str
+    heartbeat_at: datetime
+    expires_at: datetime
+
+
+LEASE_NAME = "scheduler"
+
+
 _OCC_COLUMNS = ", ".join(
     f"o.{c} AS o_{c}"
     for c in (
@@ -151,6 +164,10 @@ _OCC_COLUMNS = ", ".join(
         "error",
     )
 )
+
+
+def _lease(row: aiosqlite.Row) -> Lease:
+    return Lease(row[0], row[1], from_db(row[2]), from_db(row[3]))
 
 
 class PlanStore:
@@ -227,6 +244,51 @@ class PlanStore:
             claimed = Claimed(occ, plan, post)
         return plan, occ, claimed
 
+    # ----------------------------------------------------------------- the scheduler lease
+    async def lease_holder(self, now: datetime) -> Lease | None:
+        """The live lease (not yet expired at ``now``), if any process holds one."""
+        row = await self.db.fetchone(
+            "SELECT owner, owner_info, heartbeat_at, expires_at FROM scheduler_lease "
+            "WHERE name = ? AND expires_at > ?",
+            (LEASE_NAME, to_db(now)),
+        )
+        return _lease(row) if row else None
+
+    async def acquire_lease(self, owner: str, info: str, now: datetime, ttl: timedelta) -> Lease:
+        """Take or renew the lease unless another owner's is still live; return the holder.
+
+        One ``BEGIN IMMEDIATE`` transaction, so two processes racing for an expired lease
+        cannot both win.
+        """
+        async with self.db.write() as conn:
+            async with conn.execute(
+                "SELECT owner, owner_info, heartbeat_at, expires_at FROM scheduler_lease "
+                "WHERE name = ?",
+                (LEASE_NAME,),
+            ) as cur:
+                row = await cur.fetchone()
+            current = _lease(row) if row else None
+            if current is not None and current.owner != owner and current.expires_at > now:
+                return current
+            await conn.execute(
+                "INSERT INTO scheduler_lease (name, owner, owner_info, acquired_at, heartbeat_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "acquired_at = CASE WHEN owner = excluded.owner THEN acquired_at "
+                "ELSE excluded.acquired_at END, owner = excluded.owner, "
+                "owner_info = excluded.owner_info, heartbeat_at = excluded.heartbeat_at, "
+                "expires_at = excluded.expires_at",
+                (LEASE_NAME, owner, info, to_db(now), to_db(now), to_db(now + ttl)),
+            )
+        return Lease(owner, info, now, now + ttl)
+
+    async def release_lease(self, owner: str, now: datetime) -> None:
+        """End our lease now (a clean shutdown), so a standing-by process takes over at once."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE scheduler_lease SET expires_at = ? WHERE name = ? AND owner = ?",
+                (to_db(now), LEASE_NAME, owner),
+            )
+
     # ----------------------------------------------------------------- the scheduler's view
     async def next_due(self) -> datetime | None:
         """When the earliest pending occurrence is due (one indexed lookup)."""
@@ -268,14 +330,24 @@ class PlanStore:
         late: bool,
         close_hours: float,
         following: tuple[int, datetime] | None,
+        lease_owner: str | None = None,
     ) -> Claimed | None:
         """Mark ``occ`` sending and reserve its post row, before anything is sent.
 
         In the same transaction the plan's next occurrence (``following``) is written, or the
         plan is marked done, so a crash during the send cannot lose the rest of the plan.
-        Returns ``None`` if someone else claimed or cancelled it first.
+        With ``lease_owner``, the claim happens only while that owner holds the scheduler
+        lease. Returns ``None`` if someone else claimed or cancelled it first, or holds the
+        lease.
         """
         async with self.db.write() as conn:
+            if lease_owner is not None:
+                async with conn.execute(
+                    "SELECT 1 FROM scheduler_lease WHERE name = ? AND owner = ?",
+                    (LEASE_NAME, lease_owner),
+                ) as cur:
+                    if await cur.fetchone() is None:
+                        return None
             post_id = await self._claim_in(
                 conn, occ.id, now=now, late=late, close_hours=close_hours
             )

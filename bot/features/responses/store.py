@@ -1,8 +1,9 @@
 """SQL for student responses, their history and opt-outs.
 
 Posts are read through :mod:`bot.storage.posts`, their one owner. Every statement on the
-responses tables is here, parameterised, so ``log.py`` holds only the rules (late, opt-out, history, exports) and the batching of writes. Times use the codec
-of :mod:`bot.core.times`: fixed-width UTC text, so they sort and compare as text.
+responses tables is here, parameterised, so ``log.py`` holds only the rules (late, opt-out,
+history, exports) and the batching of writes. Times use the codec of :mod:`bot.core.times`:
+fixed-width UTC text, so they sort and compare as text.
 """
 
 from __future__ import annotations
