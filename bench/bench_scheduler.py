@@ -21,8 +21,8 @@ from types import SimpleNamespace
 from bench.common import percentile
 from bot.config import Settings
 from bot.core.clock import Clock
-from bot.features.prompts.posting import PostResult
 from bot.core.times import to_db
+from bot.features.prompts.posting import PostResult
 from bot.services import Services
 
 PLANS = 10_000

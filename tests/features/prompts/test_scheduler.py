@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.helpers.clock import FakeClock
 from bot.core.registry import dispatch
 from bot.features.prompts.posting import PermanentPostError, TransientPostError
 from bot.services import Services
+from tests.helpers.clock import FakeClock
 from tests.helpers.prompt_fakes import CHANNEL, TEACHER, FakePoster, World
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # Saturday; London is on GMT
