@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from bot.cli_data import add_data_commands
 from bot.config import Settings, load_settings
-from bot.coursedata import check_seed_data
 from bot.storage.db import DatabaseUnavailable
 
 log = logging.getLogger("bot")
@@ -41,6 +40,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     _setup_logging(settings)
+    # The database is checked before discord.py and the features are imported (seconds),
+    # so a broken one ends the process within a second or two.
+    asyncio.run(_preflight(settings))
     return asyncio.run(_run_bot(settings))
 
 
@@ -72,7 +74,6 @@ async def _run_bot(settings: Settings) -> int:
 
     from bot.app import create_bot
 
-    await _preflight(settings)
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
@@ -106,6 +107,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     """The offline console: same commands, plain text."""
     settings = load_settings()
     _setup_logging(settings)
+    asyncio.run(_preflight(settings))  # before the heavy imports: fail in a second or two
     from bot.core.console import run_console
 
     return asyncio.run(run_console(settings, user=args.user, instructor=args.instructor))
@@ -114,6 +116,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_seeds_check(args: argparse.Namespace) -> int:
     """Print every reading with its fields and every warning; exit 1 if a file failed."""
     settings = load_settings()
+    from bot.coursedata import check_seed_data
     from bot.features.readings import load_library
 
     library = load_library(settings.seeds_dir)
@@ -143,7 +146,7 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
             print(f"  {label + ':':<10} {value}")
         print(f"  sources:   {', '.join(p.name for p in reading.sources)}")
     base_warnings = len(library.warnings)
-    for extra_check in SEED_CHECKS:
+    for extra_check in [check_seed_data, *SEED_CHECKS]:
         library.warnings.extend(extra_check(settings))
     for warning in library.warnings:
         print(f"warning: {warning}")
@@ -151,8 +154,10 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
     return 1 if library.failed_files or len(library.warnings) > base_warnings else 0
 
 
-# Other seed files (glossary, prompt bank) add validators here: each returns warnings.
-SEED_CHECKS: list[Callable[[Settings], list[str]]] = [check_seed_data]
+# Validators of other seed files, run after the glossary and prompt bank's
+# (``bot.coursedata.check_seed_data``, imported lazily: it pulls in the theme engine, seconds
+# that a failing start-up must not wait for). Each returns warnings.
+SEED_CHECKS: list[Callable[[Settings], list[str]]] = []
 
 
 def build_parser() -> argparse.ArgumentParser:

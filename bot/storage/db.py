@@ -253,11 +253,24 @@ class Database:
             raise
 
     async def backup(self, target: Path | str) -> None:
-        """Copy the live database with SQLite's online backup API (safe while the bot runs)."""
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        dest = await aiosqlite.connect(str(target))
+        """Copy the live database with SQLite's online backup API (safe while the bot runs).
+
+        Raises :class:`DatabaseUnavailable` (one line) when the target cannot be written.
+        """
+        try:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            dest = await aiosqlite.connect(str(target))
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise DatabaseUnavailable(
+                f"Cannot write the backup {target} ({reason}): choose a file in a folder "
+                "the bot can write."
+            ) from exc
         try:
             await self.conn.backup(dest)
+        except sqlite3.Error as exc:
+            self._check_damage(exc)
+            raise DatabaseUnavailable(f"The backup to {target} failed: {exc}.") from exc
         finally:
             await dest.close()
 
