@@ -46,6 +46,9 @@ RESTORE_HINT = (
 class DatabaseUnavailable(Exception):
     """The database cannot be opened; ``str(exc)`` is one line saying why and what to do."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))  # SQLite's own texts may hold newlines
+
 
 class DatabaseDamaged(StorageError):
     """A query found the database file damaged; the message is the short answer for users."""
@@ -144,7 +147,7 @@ class Database:
             async with conn.execute("PRAGMA quick_check(1)") as cur:
                 row = await cur.fetchone()
             if row is None or row[0] != "ok":
-                detail = row[0] if row else "no answer"
+                detail = " ".join(str(row[0]).split()) if row else "no answer"
                 raise DatabaseUnavailable(
                     f"The database {path} is damaged (quick_check: {detail}): {RESTORE_HINT}."
                 )

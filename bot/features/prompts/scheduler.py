@@ -516,6 +516,25 @@ class Scheduler:
             )
             await self._notify(plan, reply)
 
+    async def notify_instructors(self, reply: Reply) -> None:
+        """Tell each server's instructors (where their latest plan reports) about a fault.
+
+        If even that cannot be read, the front gets a target without a channel (the console
+        prints it; Discord has nowhere to send it, and the log already holds it).
+        """
+        if self.poster is None:
+            return
+        try:
+            targets = [NotifyTarget(*t) for t in await self.store.notify_targets()]
+        except Exception:
+            log.warning("could not read whom to tell about the fault; see the log")
+            targets = []
+        for target in targets or [NotifyTarget(None, None, None)]:
+            try:
+                await self.poster.notify(target, reply)
+            except Exception:
+                log.exception("could not tell the instructors of server %s", target.guild_id)
+
     async def _notify(self, plan: Plan, reply: Reply) -> None:
         if self.poster is None:
             return

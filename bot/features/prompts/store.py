@@ -559,6 +559,15 @@ class PlanStore:
         """A server's prompts still collecting responses, newest first."""
         return await self.posts.open_in_guild(guild_id, now, limit)
 
+    async def notify_targets(self, limit: int = 100) -> list[tuple[int, int | None, int]]:
+        """Per server, where its latest plan reports: ``(guild_id, channel_id, user_id)``."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, notify_channel_id, created_by FROM plans WHERE id IN "
+            "(SELECT MAX(id) FROM plans GROUP BY guild_id) ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     # ----------------------------------------------------------------- instructor changes
     async def cancel_plan(self, plan_id: int, now: datetime) -> int:
         """Cancel a plan and its pending occurrence; returns how many occurrences were dropped."""
