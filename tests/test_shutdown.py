@@ -84,7 +84,8 @@ async def _close_with_a_cancelled_query(path):
     db = await Database.open(path)
     async with db.write() as conn:
         await conn.executemany(
-            "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?)",
             [(f"r{i}", "t" * 200, "x", "x") for i in range(500)],
         )
     reader = asyncio.create_task(db.fetchall("SELECT * FROM readings_seen"))

@@ -61,7 +61,7 @@ from bot.features.prompts.recurrence import (
     occurrences,
     total_count,
 )
-from bot.features.prompts.store import Claimed, Lease, Occurrence, Plan, PlanStore
+from bot.features.prompts.store import Claimed, Lease, LeaseLost, Occurrence, Plan, PlanStore
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -291,6 +291,12 @@ class Scheduler:
                 for occ, plan in batch:
                     try:
                         await self._handle_due(occ, plan, now)
+                    except LeaseLost:
+                        log.warning("another process took the prompt scheduler; standing by")
+                        self.holds_lease = False
+                        self._reconciled = False
+                        self._lease_wake.set()
+                        return
                     except Exception:
                         log.exception("could not handle occurrence %s of plan %s", occ.id, plan.id)
                         failed_once.add(occ.id)

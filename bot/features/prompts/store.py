@@ -149,6 +149,10 @@ class Lease:
 LEASE_NAME = "scheduler"
 
 
+class LeaseLost(Exception):
+    """Another process holds the scheduler lease now: this one must stop claiming."""
+
+
 _OCC_COLUMNS = ", ".join(
     f"o.{c} AS o_{c}"
     for c in (
@@ -337,8 +341,8 @@ class PlanStore:
         In the same transaction the plan's next occurrence (``following``) is written, or the
         plan is marked done, so a crash during the send cannot lose the rest of the plan.
         With ``lease_owner``, the claim happens only while that owner holds the scheduler
-        lease. Returns ``None`` if someone else claimed or cancelled it first, or holds the
-        lease.
+        lease, else :class:`LeaseLost` is raised. Returns ``None`` if someone else claimed or
+        cancelled it first.
         """
         async with self.db.write() as conn:
             if lease_owner is not None:
@@ -347,7 +351,7 @@ class PlanStore:
                     (LEASE_NAME, lease_owner),
                 ) as cur:
                     if await cur.fetchone() is None:
-                        return None
+                        raise LeaseLost(lease_owner)
             post_id = await self._claim_in(
                 conn, occ.id, now=now, late=late, close_hours=close_hours
             )
