@@ -23,7 +23,7 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -102,6 +102,11 @@ def describe_open_error(path: Path | str, exc: BaseException) -> str:
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_RETRIES = 5
 BUSY_BACKOFF_S = 0.05
+
+
+def placeholders(values: Sequence[object]) -> str:
+    """``?,?,?`` for an ``IN (…)`` over ``values`` (the values themselves stay parameters)."""
+    return ",".join("?" * len(values))
 
 
 def migration_files() -> list[tuple[int, str, str]]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.times import from_db, from_db_or_none, to_db
+from bot.storage.db import placeholders
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -78,10 +79,6 @@ class Post:
             closed_at=from_db_or_none(row["closed_at"]),
             late=bool(row["late"]),
         )
-
-
-def _marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
 
 
 class PostRepository:
@@ -185,7 +182,7 @@ class PostRepository:
         clauses, params = [], []
         for column, values in (("id", ids), ("thread_id", thread_ids), ("message_id", message_ids)):
             if values:
-                clauses.append(f"{column} IN ({_marks(values)})")
+                clauses.append(f"{column} IN ({placeholders(values)})")
                 params.extend(values)
         if not clauses:
             return []

@@ -27,12 +27,19 @@ def text_file(tmp_path):
     return path
 
 
-def junk_header(tmp_path):
-    path = tmp_path / "real.db"
+def small_database(path, rows=400):
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE t (x TEXT)")
-        conn.executemany("INSERT INTO t VALUES (?)", [("row " * 50,)] * 200)
+        conn.executemany("INSERT INTO t VALUES (?)", [("row " * 50,)] * rows)
         conn.commit()
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 't'").fetchone()[0]
+    return page, root
+
+
+def junk_header(tmp_path):
+    path = tmp_path / "real.db"
+    small_database(path)
     with path.open("r+b") as fh:
         fh.write(b"junk where the SQLite header was " * 3)
     return path
@@ -41,12 +48,7 @@ def junk_header(tmp_path):
 def junk_in_the_middle(tmp_path):
     """A real database whose table pages were overwritten (the header is intact)."""
     path = tmp_path / "middle.db"
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("CREATE TABLE t (x TEXT)")
-        conn.executemany("INSERT INTO t VALUES (?)", [("row " * 50,)] * 400)
-        conn.commit()
-        page = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 't'").fetchone()[0]
+    page, root = small_database(path)
     with path.open("r+b") as fh:
         fh.seek((root - 1) * page)
         fh.write(b"\xff" * page * 3)

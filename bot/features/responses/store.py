@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.times import from_db, from_db_or_none, to_db
+from bot.storage.db import placeholders
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -91,10 +92,6 @@ def _response(row: Any) -> ResponseRow:
     )
 
 
-def _marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
-
-
 class ResponseRepository:
     """Queries over ``responses``, ``response_history`` and ``optouts``."""
 
@@ -126,7 +123,7 @@ class ResponseRepository:
         """Which of these messages are already logged (a re-fetch must not log twice)."""
         if not message_ids:
             return set()
-        sql = f"SELECT message_id FROM responses WHERE message_id IN ({_marks(message_ids)})"  # noqa: S608
+        sql = f"SELECT message_id FROM responses WHERE message_id IN ({placeholders(message_ids)})"  # noqa: S608
         async with conn.execute(sql, list(message_ids)) as cur:
             return {row[0] for row in await cur.fetchall()}
 
@@ -137,7 +134,7 @@ class ResponseRepository:
         """``(guild_id, user_id)`` opt-outs of these users (guild 0 = every server)."""
         if not user_ids:
             return set()
-        sql = f"SELECT guild_id, user_id FROM optouts WHERE user_id IN ({_marks(user_ids)})"  # noqa: S608
+        sql = f"SELECT guild_id, user_id FROM optouts WHERE user_id IN ({placeholders(user_ids)})"  # noqa: S608
         async with conn.execute(sql, list(user_ids)) as cur:
             return {(row[0], row[1]) for row in await cur.fetchall()}
 
@@ -254,7 +251,7 @@ class ResponseRepository:
             chunk = ids[start : start + 500]
             rows = await self.db.fetchall(
                 "SELECT response_id, kind, previous_text, changed_at FROM response_history "  # noqa: S608
-                f"WHERE response_id IN ({_marks(chunk)}) ORDER BY changed_at, id",
+                f"WHERE response_id IN ({placeholders(chunk)}) ORDER BY changed_at, id",
                 chunk,
             )
             for row in rows:
