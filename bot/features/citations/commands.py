@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.errors import BadArgument, UserFacingError
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, truncate
 from bot.core.text import escape_markdown
 from bot.features.citations import DEFAULT_STYLE, STYLES, CitationError, Style, style_for
@@ -58,15 +58,29 @@ def _in_reading(word: str, reading: Reading) -> bool:
     return bool(best and best[1] >= WORD_MATCH)
 
 
-def parse_cite_args(library: Library, args: str) -> tuple[Style, Reading]:
-    """Resolve ``[style] [reading]``; raises BadArgument or the library's reading errors."""
-    words = args.split()
+def parse_cite(args: str) -> dict[str, str | None]:
+    """``[style] [reading]``: a first word that names a style (or ``styles``) is the style."""
+    first, _, rest = args.strip().partition(" ")
+    if first and (first.lower() == "styles" or style_for(first) is not None):
+        return {"style": first, "reading": rest.strip() or None}
+    return {"style": None, "reading": args.strip() or None}
+
+
+def resolve_cite(library: Library, style: str | None, query: str) -> tuple[Style, Reading]:
+    """The style and reading a ``!cite`` names; raises BadArgument or the library's errors.
+
+    Without a style, a first word that is no style while the rest names a reading (and the
+    word is not part of that reading's title or authors) is a mistyped style: say so.
+    """
+    if style is not None:
+        found = style_for(style)
+        if found is None:
+            raise not_a_style(style)
+        return found, library.find(query)
+    words = query.split()
     if not words:
         return STYLES[DEFAULT_STYLE], library.find("")
     first, rest = words[0], " ".join(words[1:])
-    style = style_for(first)
-    if style is not None:
-        return style, library.find(rest)
     try:
         rest_reading = library.find(rest) if rest or len(library) == 1 else None
     except UserFacingError:
@@ -74,7 +88,7 @@ def parse_cite_args(library: Library, args: str) -> tuple[Style, Reading]:
     if rest_reading is not None and not _in_reading(first, rest_reading):
         raise not_a_style(first)
     try:
-        return STYLES[DEFAULT_STYLE], library.find(args)
+        return STYLES[DEFAULT_STYLE], library.find(query)
     except UserFacingError:
         if len(words) == 1 and _close_style(first):
             raise not_a_style(first) from None
@@ -134,13 +148,32 @@ def _export_reply(reading: Reading, style: Style) -> Reply:
 @command(
     "cite",
     usage="!cite [style] [reading] · !cite styles",
-    help="A reference-list entry with its in-text forms (APA 7 by default), or BibTeX/RIS.",
+    summary="Cite a reading: APA, MLA, Chicago, Harvard, IEEE, BibTeX or RIS.",
+    help="A reference-list entry with its in-text forms (APA 7 by default), or a BibTeX/RIS "
+    "file; `!cite styles` lists the styles.",
+    params=(
+        Param(
+            "style",
+            "apa (default), mla, chicago, harvard, ieee, bibtex, ris — or 'styles'",
+            autocomplete="style",
+        ),
+        Param(
+            "reading",
+            "Reading id or words of its title/authors (empty: the only reading)",
+            rest=True,
+            autocomplete="reading",
+        ),
+    ),
+    parse=parse_cite,
+    examples=("mla serving the people", "", "styles", "bibtex", "klingon"),
 )
-async def cite(services: Services, actor: Actor, args: str) -> Reply:
+async def cite(
+    services: Services, actor: Actor, style: str | None = None, reading: str | None = None
+) -> Reply:
     """The citation of one reading in one style, or the list of styles."""
-    if args.strip().lower() == "styles":
+    if style is not None and style.lower() == "styles":
         return styles_reply()
-    style, reading = parse_cite_args(services.library, args)
-    if style.is_export:
-        return _export_reply(reading, style)
-    return await _csl_reply(services, reading, style)
+    found_style, found = resolve_cite(services.library, style, reading or "")
+    if found_style.is_export:
+        return _export_reply(found, found_style)
+    return await _csl_reply(services, found, found_style)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.errors import BadArgument
+from bot.core.registry import REGISTRY, parse_text
 from bot.core.times import parse_when as parse_typed
 from bot.core.times import to_db
+from bot.features import load_commands
 from bot.features.prompts.recurrence import (
     Limits,
+    build_schedule,
     describe_gaps,
     next_after,
     nonexistent_times,
     occurrences,
-    parse_schedule,
     rule_string,
     upcoming,
 )
@@ -28,6 +31,22 @@ LIMITS = Limits(max_days_ahead=366, min_recurrence_minutes=60)
 
 def parse_when(text, now, tz):
     return parse_typed(text, now, tz).at
+
+
+def parse_schedule(args, now, tz, limits):
+    """What ``!prompt schedule`` reads from its text: the declared parser, then the rule."""
+    load_commands()
+    options = parse_text(REGISTRY["prompt schedule"], args)
+    typed, recurrence = build_schedule(
+        options["when"], options["every"], options["count"], options["until"], now, tz, limits
+    )
+    channel = options["channel"]
+    return SimpleNamespace(
+        first=typed.at,
+        recurrence=recurrence,
+        channel_id=channel.id if channel else None,
+        content=options["prompt"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,7 +128,7 @@ def test_flags_may_follow_the_text():
         ("+1h --every day --count 400 Daily for too long", "days ahead"),
         ("+1h --every day --until 2027-01-01 Until too late", "days ahead"),
         ("+1h --count 3 No every", "--every"),
-        ("+1h", "What should I post"),
+        ("+1h", "Missing `prompt`"),
     ],
 )
 def test_limits_and_mistakes_are_refused(args, needle):
@@ -172,7 +191,7 @@ SPRING_2026 = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
 def _plan_times(args, now=SPRING_2026):
     spec = parse_schedule(args, now, LONDON, LIMITS)
-    rule = rule_string(spec.recurrence, LONDON, spec.wall_time) if spec.recurrence else None
+    rule = rule_string(spec.recurrence, LONDON) if spec.recurrence else None
     return spec, rule, list(occurrences(spec.first, rule, LONDON))
 
 
