@@ -345,17 +345,17 @@ class PlanStore:
         cancelled it first.
         """
         async with self.db.write() as conn:
-            if lease_owner is not None:
-                async with conn.execute(
-                    "SELECT 1 FROM scheduler_lease WHERE name = ? AND owner = ?",
-                    (LEASE_NAME, lease_owner),
-                ) as cur:
-                    if await cur.fetchone() is None:
-                        raise LeaseLost(lease_owner)
             post_id = await self._claim_in(
-                conn, occ.id, now=now, late=late, close_hours=close_hours
+                conn, occ.id, now=now, late=late, close_hours=close_hours, lease_owner=lease_owner
             )
             if post_id is None:
+                if lease_owner is not None:
+                    async with conn.execute(
+                        "SELECT 1 FROM scheduler_lease WHERE name = ? AND owner = ?",
+                        (LEASE_NAME, lease_owner),
+                    ) as cur:
+                        if await cur.fetchone() is None:
+                            raise LeaseLost(lease_owner)
                 return None
             await self._advance_in(conn, occ.plan_id, following)
         # Built from what was just written rather than read back: the hot path at 10:00.
@@ -395,11 +395,14 @@ class PlanStore:
         now: datetime,
         late: bool,
         close_hours: float,
+        lease_owner: str | None = None,
     ) -> int | None:
         cur = await conn.execute(
             "UPDATE occurrences SET status = 'sending', attempted_at = ?, "
-            "attempts = attempts + 1, late = ? WHERE id = ? AND status = 'pending'",
-            (to_db(now), int(late), occ_id),
+            "attempts = attempts + 1, late = ? WHERE id = ? AND status = 'pending' "
+            "AND (? IS NULL OR EXISTS (SELECT 1 FROM scheduler_lease "
+            "WHERE name = ? AND owner = ?))",
+            (to_db(now), int(late), occ_id, lease_owner, LEASE_NAME, lease_owner),
         )
         if cur.rowcount != 1:
             return None
