@@ -143,8 +143,17 @@ class Database:
         try:
             if str(path) != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
+        except OSError as exc:
+            raise DatabaseUnavailable(describe_open_error(path, exc)) from exc
+        pending = aiosqlite.connect(str(path), timeout=5.0, isolation_level=None)
+        try:
+            conn = await pending
         except (OSError, sqlite3.Error) as exc:
+            # aiosqlite has queued its thread's stop; wait for it while the loop still runs,
+            # or the thread reports to a closed loop (a traceback after our one line).
+            thread = getattr(pending, "_thread", None)
+            if thread is not None:
+                await asyncio.to_thread(thread.join, 5.0)
             raise DatabaseUnavailable(describe_open_error(path, exc)) from exc
         try:
             conn.row_factory = aiosqlite.Row

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -61,28 +62,41 @@ def under_a_plain_file(tmp_path):
     return blocker / "seminar.db"
 
 
+def refused_by_the_system(tmp_path):
+    """A file the operating system will not create (a read-only, virtual file system)."""
+    return Path("/proc/self/seminar.db")
+
+
+def database_threads():
+    """Live threads other than asyncio's executor workers (aiosqlite runs one per connection)."""
+    return [t for t in threading.enumerate() if not t.name.startswith("asyncio_")]
+
+
 BROKEN = {
     "a text file": (text_file, "not a SQLite database"),
     "a junk header": (junk_header, "not a SQLite database"),
     "junk in the middle": (junk_in_the_middle, "damaged"),
     "a folder that is a file": (under_a_plain_file, "not-a-folder"),
+    "a file the system refuses": (refused_by_the_system, "/proc/self/seminar.db"),
 }
+NO_BACKUP_HINT = ("a folder that is a file", "a file the system refuses")
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 @pytest.mark.parametrize("case", list(BROKEN))
 async def test_open_raises_one_line_and_leaves_no_thread(tmp_path, case):
     make, needle = BROKEN[case]
     path = make(tmp_path)
-    threads = threading.active_count()
+    threads = database_threads()
     with pytest.raises(DatabaseUnavailable) as err:
         await Database.open(path)
     message = str(err.value)
     assert "\n" not in message and needle in message
     assert str(path.parent if case == "a folder that is a file" else path) in message
-    if case != "a folder that is a file":
+    if case not in NO_BACKUP_HINT:
         assert "seminar-bot db backup" in message
     time.sleep(0.05)
-    assert threading.active_count() == threads
+    assert database_threads() == threads
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files anyway")
@@ -109,7 +123,10 @@ COMMANDS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize("case", ["a text file", "junk in the middle", "a folder that is a file"])
+@pytest.mark.parametrize(
+    "case",
+    ["a text file", "junk in the middle", "a folder that is a file", "a file the system refuses"],
+)
 def test_every_command_exits_within_five_seconds_with_one_line(tmp_path, seeds_dir, command, case):
     make, needle = BROKEN[case]
     path = make(tmp_path)
