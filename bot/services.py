@@ -6,12 +6,15 @@ console run the very same database, library and engines. Feature components atta
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.replies import Reply
+from bot.core.times import to_db
 from bot.coursedata import load_course_data
 from bot.features.citations import CitationEngine
 from bot.features.prompts.bank import PromptBank
@@ -47,11 +50,31 @@ class Services:
     data_warnings: list[str] = field(default_factory=list)
     responses: ResponseLog = field(init=False)
     scheduler: Scheduler = field(init=False)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
-        """Open the database first, then load the library (the order setup_hook relies on)."""
+        """Open the database first, then load the library (the order setup_hook relies on).
+
+        Raises ``DatabaseUnavailable`` (one line) when the database cannot be used; if a later
+        step fails, everything opened so far is closed again before the error goes on, so no
+        task or database thread outlives a failed start.
+        """
         db = await Database.open(settings.database_path)
+        try:
+            services = cls._build(settings, db, clock)
+        except BaseException:
+            await db.close()
+            raise
+        try:
+            await services._record_readings()
+        except BaseException:
+            await services.close()
+            raise
+        return services
+
+    @classmethod
+    def _build(cls, settings: Settings, db: Database, clock: Clock | None) -> Services:
         library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
@@ -68,12 +91,30 @@ class Services:
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
         services.components["scheduler"] = services.scheduler
-        await services._record_readings()
+        db.on_damaged.append(services._report_damaged)
         return services
+
+    def _report_damaged(self, exc: BaseException) -> None:
+        """Tell the instructors once that the database is damaged (the scheduler's notices)."""
+        reply = Reply(
+            title="The bot's database is damaged",
+            body=(
+                f"A query on {self.settings.database_path} failed: {exc}. Commands that need "
+                "the damaged data answer with a short error; the rest keep working. Stop the "
+                "bot, keep a copy of the file, then restore the latest backup made with "
+                "`seminar-bot db backup` (or move the file away to start empty)."
+            ),
+            error=True,
+        )
+        task = asyncio.get_running_loop().create_task(
+            self.scheduler.notify_instructors(reply), name="report-damaged-db"
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _record_readings(self) -> None:
         """Remember which readings were loaded (reports can then name readings that left)."""
-        now = self.clock.now().isoformat()
+        now = to_db(self.clock.now())
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
@@ -83,9 +124,20 @@ class Services:
             )
 
     async def close(self) -> None:
-        """Stop background work and close the database."""
-        for component in list(self.components.values()):
+        """Stop background work, newest first, then close the database.
+
+        The scheduler and citations stop before the response log drains its write queue, and
+        every task has ended before the database's final checkpoint.
+        """
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=2)
+        for component in reversed(list(self.components.values())):
             closer = getattr(component, "aclose", None)
             if closer is not None:
-                await closer()
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("closing %s failed", type(component).__name__)
         await self.db.close()
