@@ -86,8 +86,17 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def ensure_dirs(self) -> None:
-        """Create the database's parent folder, so a fresh checkout just works."""
-        self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        """Create the database's parent folder, so a fresh checkout just works.
+
+        Raises ``SystemExit`` with one line naming the folder when it cannot be created.
+        """
+        try:
+            self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SystemExit(
+                f"seminar-bot: cannot create the folder {exc.filename or self.database_path.parent}"
+                f" for DATABASE_PATH ({exc.strerror or exc}): choose a path the bot can write."
+            ) from None
 
 
 def describe_error(exc: ValidationError) -> str:

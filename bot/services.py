@@ -13,6 +13,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.replies import Reply
+from bot.core.times import to_db
 from bot.coursedata import load_course_data
 from bot.features.citations import CitationEngine
 from bot.features.prompts.bank import PromptBank
@@ -57,11 +59,34 @@ class Services:
     intake: Intake = field(init=False)
     reading_cache: ReadingCache = field(init=False)
     warm_stats: WarmStats = field(default_factory=WarmStats)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
-        """Open the database first, then load the library (the order setup_hook relies on)."""
+        """Open the database first, then load the library (the order setup_hook relies on).
+
+        Raises ``DatabaseUnavailable`` (one line) when the database cannot be used; if a later
+        step fails, everything opened so far is closed again before the error goes on, so no
+        task or database thread outlives a failed start.
+        """
         db = await Database.open(settings.database_path)
+        try:
+            services = cls._build(settings, db, clock)
+        except BaseException:
+            await db.close()
+            raise
+        try:
+            await services.record_readings()
+        except BaseException:
+            await services.close()
+            raise
+        services.intake.background(
+            services.precompute(services.library.readings, WARM_DELAY_S, prune=True), "warm"
+        )
+        return services
+
+    @classmethod
+    def _build(cls, settings: Settings, db: Database, clock: Clock | None) -> Services:
         library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
@@ -78,13 +103,10 @@ class Services:
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
         services.components["scheduler"] = services.scheduler
-        await services.record_readings()
         services.reading_cache = ReadingCache(db)
         services.intake = Intake(services)  # !readings add/remove/reload; close() cancels
         services.components["intake"] = services.intake
-        services.intake.background(
-            services.precompute(library.readings, WARM_DELAY_S, prune=True), "warm"
-        )
+        db.on_damaged.append(services._report_damaged)
         return services
 
     def swap_library(self, library: Library, prompt_bank: PromptBank | None = None) -> None:
@@ -112,9 +134,27 @@ class Services:
         log.info("summaries: %d from the database, %d computed", stats.loaded, stats.computed)
         return stats
 
+    def _report_damaged(self, exc: BaseException) -> None:
+        """Tell the instructors once that the database is damaged (the scheduler's notices)."""
+        reply = Reply(
+            title="The bot's database is damaged",
+            body=(
+                f"A query on {self.settings.database_path} failed: {exc}. Commands that need "
+                "the damaged data answer with a short error; the rest keep working. Stop the "
+                "bot, keep a copy of the file, then restore the latest backup made with "
+                "`seminar-bot db backup` (or move the file away to start empty)."
+            ),
+            error=True,
+        )
+        task = asyncio.get_running_loop().create_task(
+            self.scheduler.notify_instructors(reply), name="report-damaged-db"
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def record_readings(self) -> None:
         """Remember which readings were loaded (reports can then name readings that left)."""
-        now = self.clock.now().isoformat()
+        now = to_db(self.clock.now())
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
@@ -124,9 +164,20 @@ class Services:
             )
 
     async def close(self) -> None:
-        """Stop background work and close the database."""
-        for component in list(self.components.values()):
+        """Stop background work, newest first, then close the database.
+
+        The scheduler and citations stop before the response log drains its write queue, and
+        every task has ended before the database's final checkpoint.
+        """
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=2)
+        for component in reversed(list(self.components.values())):
             closer = getattr(component, "aclose", None)
             if closer is not None:
-                await closer()
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("closing %s failed", type(component).__name__)
         await self.db.close()

@@ -63,10 +63,9 @@ def theme_field_value(theme: Theme) -> str:
         if theme.evidence == theme.sentence and theme.in_title and (theme.mentions == 1)
         else ""
     )
-    return truncate(
-        f"`{theme.bar}`{source}\n{quote(truncate(theme.evidence, QUOTE_MAX))}",
-        EMBED_FIELD_VALUE_MAX,
-    )
+    page = f" (p. {theme.page})" if theme.page else ""
+    evidence = truncate(theme.evidence, QUOTE_MAX - len(page)) + page
+    return truncate(f"`{theme.bar}`{source}\n{quote(evidence)}", EMBED_FIELD_VALUE_MAX)
 
 
 async def chart_of(services: Services, reading: Reading) -> bytes:

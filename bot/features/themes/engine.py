@@ -290,7 +290,12 @@ class ThemeEngine:
         for kind, body in (("abstract", reading.abstract), ("text", reading.text)):
             body, keywords = _strip_apparatus(body)
             found_keywords += keywords
-            found = [(s, p) for s, p in _sentences(body) if not _is_apparatus(s)]
+            if kind == "text" and reading.fulltext is not None:
+                # a PDF's cleaned text, split once at load, each sentence with its page
+                pairs = [(s.text, s.page) for s in reading.sentences]
+            else:
+                pairs = _sentences(body)
+            found = [(s, p) for s, p in pairs if not _is_apparatus(s)]
             for i, (sentence, page) in enumerate(found):
                 if sentence in seen:
                     continue

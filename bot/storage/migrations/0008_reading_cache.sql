@@ -1,4 +1,4 @@
--- Revises: 0007
+-- Revises: 0007_scheduler_lease
 -- Reason: issue 16, a lean restart. Summaries (sentence splitting and cue scoring of a whole
 -- PDF) were recomputed for every reading after every restart, and after every reload. They
 -- are kept here, keyed by the reading's content (a SHA-256 of its id, CSL-JSON, abstract,
