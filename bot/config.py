@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     max_active_plans_per_guild: int = Field(default=500, ge=1)
     min_recurrence_minutes: int = Field(default=60, ge=1)
     prompt_response_hours: float = Field(default=168.0, gt=0)
+    # `!readings add`: the largest attachment accepted, and where a DOI's metadata comes from.
+    max_upload_mb: float = Field(default=20.0, gt=0, le=100)
+    doi_resolver_url: str = Field(default="https://doi.org", pattern=r"^https?://\S+$")
+    crossref_api_url: str = Field(default="https://api.crossref.org", pattern=r"^https?://\S+$")
+    contact_email: str = Field(default="", max_length=200)
+    doi_timeout_s: float = Field(default=15.0, gt=0, le=120)
     # A seed text file is read up to this size, an export up to this many records; the rest
     # is cut with a warning (bounded memory whatever lands in seeds/).
     max_seed_file_mb: float = Field(default=10.0, gt=0, le=1024)

@@ -21,7 +21,10 @@ from bot.features.prompts.bank import PromptBank
 from bot.features.prompts.scheduler import Scheduler
 from bot.features.prompts.store import PlanStore
 from bot.features.readings import Library, load_library
+from bot.features.readings.cache import ReadingCache, WarmStats, warm_summaries
+from bot.features.readings.intake import Intake
 from bot.features.readings.library import SeedLimits
+from bot.features.readings.models import Reading
 from bot.features.readings.summaries import SummaryCache
 from bot.features.responses.log import ResponseLog
 from bot.features.themes import ThemeEngine
@@ -29,6 +32,9 @@ from bot.features.themes.glossary import Glossary
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
+# Summaries are read back from the database (or computed) this long after start-up, so the
+# first answers never wait behind them.
+WARM_DELAY_S = 2.0
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Services:
     data_warnings: list[str] = field(default_factory=list)
     responses: ResponseLog = field(init=False)
     scheduler: Scheduler = field(init=False)
+    intake: Intake = field(init=False)
+    reading_cache: ReadingCache = field(init=False)
+    warm_stats: WarmStats = field(default_factory=WarmStats)
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -67,10 +76,13 @@ class Services:
             await db.close()
             raise
         try:
-            await services._record_readings()
+            await services.record_readings()
         except BaseException:
             await services.close()
             raise
+        services.intake.background(
+            services.precompute(services.library.readings, WARM_DELAY_S, prune=True), "warm"
+        )
         return services
 
     @classmethod
@@ -91,8 +103,36 @@ class Services:
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
         services.components["scheduler"] = services.scheduler
+        services.reading_cache = ReadingCache(db)
+        services.intake = Intake(services)  # !readings add/remove/reload; close() cancels
+        services.components["intake"] = services.intake
         db.on_damaged.append(services._report_damaged)
         return services
+
+    def swap_library(self, library: Library, prompt_bank: PromptBank | None = None) -> None:
+        """Put a freshly built library in place, one assignment per holder.
+
+        A command already running keeps the ``Library`` it read from ``services.library``
+        and finishes on it; the next command sees the new one.
+        """
+        self.library = library
+        self.scheduler.library = library
+        if prompt_bank is not None:
+            self.prompt_bank = prompt_bank
+            self.data_warnings = [*self.glossary.warnings, *prompt_bank.warnings]
+
+    async def precompute(
+        self, readings: list[Reading], delay_s: float = 0.0, *, prune: bool = False
+    ) -> WarmStats:
+        """Summaries of ``readings`` from the database, else computed in a worker and stored."""
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        stats = await warm_summaries(self.summaries, self.reading_cache, readings, prune=prune)
+        self.warm_stats.loaded += stats.loaded
+        self.warm_stats.computed += stats.computed
+        self.warm_stats.computed_ids += stats.computed_ids
+        log.info("summaries: %d from the database, %d computed", stats.loaded, stats.computed)
+        return stats
 
     def _report_damaged(self, exc: BaseException) -> None:
         """Tell the instructors once that the database is damaged (the scheduler's notices)."""
@@ -112,7 +152,7 @@ class Services:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _record_readings(self) -> None:
+    async def record_readings(self) -> None:
         """Remember which readings were loaded (reports can then name readings that left)."""
         now = to_db(self.clock.now())
         async with self.db.write() as conn:

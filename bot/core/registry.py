@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 MAX_ARGS_CHARS = 2000
 SLASH_TEXT_MAX = 100  # Discord: descriptions, choice names and values are at most 100 chars
 
-ParamKind = Literal["text", "int", "channel", "choice"]
+ParamKind = Literal["text", "int", "channel", "choice", "attachment"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,12 @@ class Actor:
 class Param:
     """One typed parameter of a command, as both fronts show and parse it.
 
-    ``kind`` is ``text``, ``int`` (with ``min_value``), ``channel`` (a :class:`ChannelRef`)
-    or ``choice`` (one of ``choices``). ``rest`` takes the rest of a text line verbatim (the
-    last parameter only). ``autocomplete`` names a suggestion source the Discord front knows
-    (``reading``, ``style``, ``reading_or_concept``, ``bank``). ``flag`` is the ``--name``
-    that introduces an optional parameter in text (``--every week``).
+    ``kind`` is ``text``, ``int`` (with ``min_value``), ``channel`` (a :class:`ChannelRef`),
+    ``choice`` (one of ``choices``) or ``attachment`` (files: a Discord front hands the
+    handler their names and bytes; text never gives one). ``rest`` takes the rest of a text
+    line verbatim (the last parameter only). ``autocomplete`` names a suggestion source the
+    Discord front knows (``reading``, ``style``, ``reading_or_concept``, ``bank``). ``flag``
+    is the ``--name`` that introduces an optional parameter in text (``--every week``).
     """
 
     name: str
@@ -235,6 +236,8 @@ def _convert(spec: CommandSpec, param: Param, word: str) -> Any:
         return int_token(word)
     if param.kind == "channel":
         return channel_token(word)
+    if param.kind == "attachment":
+        return None
     if param.kind == "choice":
         lowered = word.lower()
         return lowered if lowered in param.choices else None

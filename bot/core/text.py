@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import pysbd
 
-_SEGMENTER = pysbd.Segmenter(language="en", clean=False)
+# A pysbd Segmenter keeps the text it is working on in its own attributes, so one shared by
+# threads (summaries and themes are computed in workers) mixes their texts up: one per thread.
+_LOCAL = threading.local()
+
+
+def _segmenter() -> pysbd.Segmenter:
+    segmenter = getattr(_LOCAL, "segmenter", None)
+    if segmenter is None:
+        segmenter = _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
+
+
 _MARKDOWN = re.compile(r"([\\*_`~|>\[\]])")
 _EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _VALUE_MARKS = re.compile("[\ue000\ue001]")  # reserved for reply values (bot.core.replies)
@@ -21,7 +33,7 @@ _CONTINUES = re.compile(r"^(\(?[a-z0-9ivx]{1,3}\)[,;:]?\s|[a-z,;:])")
 @lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
     out: list[str] = []
-    for piece in (s.strip() for s in _SEGMENTER.segment(text)):
+    for piece in (s.strip() for s in _segmenter().segment(text)):
         if not piece:
             continue
         # pysbd breaks before enumerators such as "(b)" and after "(a)": a piece that

@@ -26,6 +26,8 @@ SAMPLE_ARGS = {
     "prompt keep": "some-reading-co-optation-auto",
     "responses": "1",
     "participation": "last week",
+    "readings remove": "serving the people",
+    "readings add": "10.1177/0097700420938146",
 }
 
 

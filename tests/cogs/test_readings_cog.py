@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.helpers.dpytest import embed_text, say, sent_messages
+import discord.ext.test as dpytest
+
+from bot.core.errors import NotInstructor
+from tests.helpers.dpytest import embed_text, member, say, sent_messages
 
 
 async def test_readings_lists_the_seed(dpy_bot):
@@ -51,3 +54,52 @@ def test_no_default_mentions(settings):
 
     mentions = create_bot(settings).allowed_mentions
     assert mentions.everyone is False and mentions.roles is False
+
+
+RIS = b"""TY  - JOUR
+TI  - Tenure, trust and the allotment: community gardens in post-industrial cities
+AU  - Okafor, Adaeze
+PY  - 2019
+JO  - Urban Studies Quarterly
+AB  - This article argues that community gardens turn vacant land into a commons.
+ER  -
+"""
+
+
+async def test_an_instructor_adds_an_attached_file_and_it_can_be_cited(dpy_bot, tmp_path):
+    upload = tmp_path / "upload" / "Okafor gardens.ris"
+    upload.parent.mkdir()
+    upload.write_bytes(RIS)
+    await dpytest.message(
+        "!readings add", member=member(dpy_bot, "teacher"), attachments=[str(upload)]
+    )
+    (message,) = sent_messages()
+    text = embed_text(message.embeds[0])
+    assert "Added 1 file" in text and "Okafor (2019)" in text and "A new reading." in text
+    assert (dpy_bot.settings.seeds_dir / "Okafor-gardens.ris").read_bytes() == RIS
+    await say(dpy_bot, "!summary gardens")
+    (message,) = sent_messages()
+    assert "community gardens turn vacant land" in embed_text(message.embeds[0])
+
+
+async def test_students_cannot_add_and_discord_never_reads_server_paths(dpy_bot, seeds_dir):
+    error = await say(dpy_bot, "!readings add 10.5555/x.1", "student")
+    assert isinstance(error, NotInstructor)
+    sent_messages()
+    await say(dpy_bot, f"!readings add {seeds_dir / 'glossary.toml'}", "teacher")
+    (message,) = sent_messages()
+    assert "is not a DOI" in embed_text(message.embeds[0])
+
+
+async def test_readings_reload_and_remove_from_discord(dpy_bot, seeds_dir):
+    (seeds_dir / "gardens.ris").write_bytes(RIS)
+    await say(dpy_bot, "!readings reload", "teacher")
+    (message,) = sent_messages()
+    assert "added: `gardens`" in embed_text(message.embeds[0])
+    await say(dpy_bot, "!readings remove gardens", "teacher")
+    (message,) = sent_messages()
+    assert "Moved `gardens.ris` to `removed/`" in embed_text(message.embeds[0])
+    assert (seeds_dir / "removed" / "gardens.ris").exists()
+    await say(dpy_bot, "!readings")
+    (message,) = sent_messages()
+    assert "gardens" not in embed_text(message.embeds[0])

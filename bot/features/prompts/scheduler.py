@@ -438,8 +438,8 @@ class Scheduler:
         reading = ""
         if post.reading_id and self.library is not None:
             found = self.library.get(post.reading_id)
-            if found is not None:
-                reading = found.label
+            # A reading taken off the list (`!readings remove`) still names the prompt's topic.
+            reading = found.label if found else f"{post.reading_id} (removed from the readings)"
         total = total_count(plan.dtstart, plan.rrule, plan.zone) if plan.rrule else 1
         return PostRequest(
             post_id=post.id,

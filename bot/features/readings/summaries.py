@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.replies import Reply, truncate
 from bot.core.text import escape_markdown, sentences
+from bot.features.readings.cache import content_key
 from bot.features.readings.fulltext import Sentence
 from bot.features.readings.models import Reading
 
@@ -387,19 +388,30 @@ def _source_line(reading: Reading) -> str:
 
 
 class SummaryCache:
-    """Summaries computed once per reading and length: sentence splitting is the slow part."""
+    """Summaries computed once per reading content and length (sentence splitting is slow).
+
+    Keyed by :func:`~bot.features.readings.cache.content_key`, not by the Reading object, so a
+    reload that rebuilds an unchanged reading keeps its summaries, and an edited one gets new.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, bool], tuple[Reading, Summary]] = {}
+        self._cache: dict[tuple[str, bool], Summary] = {}
 
     def get(self, reading: Reading, long: bool = False) -> Summary:
-        """The cached summary, recomputed if the library now holds a different Reading object."""
-        key = (reading.id, long)
+        """The cached summary, computed now if this content has none yet."""
+        key = (content_key(reading), long)
         hit = self._cache.get(key)
-        if hit is None or hit[0] is not reading:
-            hit = (reading, summarize(reading, long))
-            self._cache[key] = hit
-        return hit[1]
+        if hit is None:
+            hit = self._cache[key] = summarize(reading, long)
+        return hit
+
+    def peek(self, key: str, long: bool) -> Summary | None:
+        """The summary cached for a content key, if any (never computes)."""
+        return self._cache.get((key, long))
+
+    def put(self, key: str, long: bool, summary: Summary) -> None:
+        """Keep a summary computed elsewhere (a worker thread, the database)."""
+        self._cache[(key, long)] = summary
 
     def warm(self, readings: list[Reading]) -> None:
         """Compute the summaries and sections of every PDF reading now (at start-up).
