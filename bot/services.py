@@ -91,7 +91,9 @@ class Services:
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
-        services.summaries.warm(library.readings)  # PDFs: summaries made at start-up
+        # Summaries (PDFs' included) are read back from reading_cache or computed in a worker
+        # by the background warm-up started in open(); a command that comes first computes
+        # its own in a worker too, so nothing here delays the first answer.
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings

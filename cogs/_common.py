@@ -24,7 +24,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import BadArgument, NotInstructor, UserFacingError
-from bot.core.registry import REGISTRY, Actor, CommandSpec, dispatch, parse_line
+from bot.core.registry import (
+    REGISTRY,
+    Actor,
+    CommandSpec,
+    check_allowed,
+    dispatch,
+    parse_line,
+)
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_NAME_MAX,
@@ -116,6 +123,12 @@ class CoreCommand(commands.HybridCommand):
         self.spec = spec
 
     async def _parse_arguments(self, ctx: commands.Context) -> None:
+        # Refuse before parsing: a student's malformed instructor command learns nothing more
+        # than a well-formed one (the core checks again at dispatch, for every front).
+        try:
+            check_allowed(self.spec, actor_from_ctx(ctx))
+        except NotInstructor as refused:
+            raise RefusedCheck(refused) from refused
         if ctx.interaction is not None:
             return await super()._parse_arguments(ctx)
         ctx.args = [ctx] if self.cog is None else [self.cog, ctx]

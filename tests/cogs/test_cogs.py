@@ -229,3 +229,13 @@ async def test_slow_slash_commands_are_deferred_before_discord_gives_up(dpy_bot,
     ctx = FakeInteractionContext(dpy_bot)
     await common.run(ctx, "readings")
     assert ctx.deferred == []
+
+
+async def test_student_is_refused_before_arguments_are_read(dpy_bot):
+    """A malformed instructor command by a student gets the refusal, not a usage hint."""
+    instructor_paths = [p for p, spec in REGISTRY.items() if spec.instructor]
+    for path in instructor_paths:
+        for line in (f"!{path}", f"!{path} not-a-number --every fortnight"):
+            error = await say(dpy_bot, line, "student")
+            assert isinstance(error, NotInstructor | commands.CheckFailure), line
+            sent_messages()
