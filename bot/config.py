@@ -32,6 +32,19 @@ class Settings(BaseSettings):
     max_active_plans_per_guild: int = Field(default=500, ge=1)
     min_recurrence_minutes: int = Field(default=60, ge=1)
     prompt_response_hours: float = Field(default=168.0, gt=0)
+    citation_style: str = "apa"
+
+    @field_validator("citation_style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        from bot.features.citations.styles import is_style_name
+
+        if not is_style_name(value):
+            raise ValueError(
+                "expected apa, mla, chicago, harvard, ieee or a CSL style id such as "
+                "china-information"
+            )
+        return value.strip().lower()
 
     @field_validator("timezone")
     @classmethod

@@ -1,14 +1,18 @@
 """``!cite [style] [reading]`` and ``!cite styles``: a citation students can paste.
 
-Arguments, parsed here so Discord and the console agree: a first word that names a style is
-the style and the rest names the reading (empty: the only reading). A first word that is no
+Arguments, parsed here so Discord and the console agree: a first word that names a style (a
+short name, an export, or any CSL repository style id, within a typo) is the style and the
+rest names the reading (empty: the only reading); a style title of several words goes in
+quotes (``!cite "American Sociological Association" serving``). A first word that is no
 style while the rest names a reading (and the word is not part of that reading's title or
 authors) is a wrong style: we say so and list the styles. Otherwise the whole text names the
-reading, in the default style (APA 7).
+reading, in the course default style (``CITATION_STYLE``, APA 7 unless set).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
@@ -17,10 +21,10 @@ from bot.core.errors import BadArgument, UserFacingError
 from bot.core.registry import Actor, command
 from bot.core.replies import Reply, ReplyFile, truncate
 from bot.core.text import escape_markdown
-from bot.features.citations import DEFAULT_STYLE, STYLES, CitationError, Style, style_for
+from bot.features.citations import STYLES, CitationError, Style, find_style, style_for
 from bot.features.citations.export import to_bibtex, to_ris
 from bot.features.citations.notes import missing_note
-from bot.features.citations.styles import styles_listing
+from bot.features.citations.styles import INDEX, default_style, styles_listing
 
 if TYPE_CHECKING:
     from bot.features.readings.library import Library
@@ -45,7 +49,10 @@ def not_a_style(word: str) -> BadArgument:
 def _close_style(word: str) -> str | None:
     """The style key a mistyped word most likely meant ("mls" → "mla"), if any is close."""
     best = process.extractOne(word.lower(), list(STYLES), scorer=fuzz.ratio)
-    return str(best[0]) if best and best[1] >= STYLE_TYPO else None
+    if best and best[1] >= STYLE_TYPO:
+        return str(best[0])
+    near = INDEX.closest(word)
+    return near[0] if near and near[1] >= STYLE_TYPO + 15 else None
 
 
 def _in_reading(word: str, reading: Reading) -> bool:
@@ -58,13 +65,28 @@ def _in_reading(word: str, reading: Reading) -> bool:
     return bool(best and best[1] >= WORD_MATCH)
 
 
-def parse_cite_args(library: Library, args: str) -> tuple[Style, Reading]:
+def _quoted_style(args: str) -> tuple[str, str] | None:
+    """``"a style title" rest`` split into the title and the rest, if args open a quote."""
+    match = re.match(r'\s*["“](?P<style>[^"”]+)["”]\s*(?P<rest>.*)', args, re.S)
+    return (match["style"], match["rest"]) if match else None
+
+
+def parse_cite_args(
+    library: Library, args: str, default: Style | None = None
+) -> tuple[Style, Reading]:
     """Resolve ``[style] [reading]``; raises BadArgument or the library's reading errors."""
+    default = default or STYLES["apa"]
+    quoted = _quoted_style(args)
+    if quoted is not None:
+        style = find_style(quoted[0])
+        if style is None:
+            raise not_a_style(quoted[0])
+        return style, library.find(quoted[1])
     words = args.split()
     if not words:
-        return STYLES[DEFAULT_STYLE], library.find("")
+        return default, library.find("")
     first, rest = words[0], " ".join(words[1:])
-    style = style_for(first)
+    style = style_for(first) or (find_style(first) if "-" in first else None)
     if style is not None:
         return style, library.find(rest)
     try:
@@ -74,20 +96,39 @@ def parse_cite_args(library: Library, args: str) -> tuple[Style, Reading]:
     if rest_reading is not None and not _in_reading(first, rest_reading):
         raise not_a_style(first)
     try:
-        return STYLES[DEFAULT_STYLE], library.find(args)
+        return default, library.find(args)
     except UserFacingError:
         if len(words) == 1 and _close_style(first):
             raise not_a_style(first) from None
         raise
 
 
-def styles_reply() -> Reply:
-    """``!cite styles``: one line per style."""
-    return Reply(
+ATTRIBUTION = (
+    "Rendered by citeproc-js (c) Frank Bennett — citeproc-js implements the Citation Style "
+    "Language — https://citationstyles.org/ (used under the CPAL-1.0)"
+)
+
+
+def styles_reply(default: Style) -> Reply:
+    """``!cite styles``: the short names, how to reach any other style, and the attribution."""
+    reply = Reply(
         title="Citation styles",
         body=styles_listing(),
-        footer=f"!cite [style] [reading] — the default is {DEFAULT_STYLE}.",
+        footer=f"!cite [style] [reading] — the default here is {default.key}.",
     )
+    reply.add_field(
+        "Any other CSL style",
+        "Every style of the CSL repository (~10,800, journal styles included) by its id, or "
+        'by its title in quotes: `!cite china-information serving`, `!cite "American '
+        'Sociological Association" serving`. On Discord, `/cite` completes style names.',
+    )
+    reply.add_field("Engine", ATTRIBUTION)
+    return reply
+
+
+def course_style(services: Services) -> Style:
+    """The course default style (``CITATION_STYLE``), checked at start-up by the settings."""
+    return default_style(services.settings.citation_style)
 
 
 async def _csl_reply(services: Services, reading: Reading, style: Style) -> Reply:
@@ -103,13 +144,16 @@ async def _csl_reply(services: Services, reading: Reading, style: Style) -> Repl
         title=truncate(f"{style.label} · {reading.label}", 256),
         body=rendered.bibliography or "(the style produced no entry for this reading)",
     )
-    reply.add_field("In-text, parenthetical", rendered.parenthetical or "—", inline=True)
-    reply.add_field("In-text, narrative", rendered.narrative or "—", inline=True)
+    if rendered.note:
+        reply.add_field("First note", rendered.parenthetical or "—")
+    else:
+        reply.add_field("In-text, parenthetical", rendered.parenthetical or "—", inline=True)
+        reply.add_field("In-text, narrative", rendered.narrative or "—", inline=True)
     note = missing_note(reading)
     if note:
         reply.add_field("Incomplete data", note)
     reply.footer = (
-        f"CSL style “{style.description}”, rendered like Zotero. "
+        f"CSL style “{truncate(style.description, 120)}”, rendered by citeproc-js as in Zotero. "
         "Other styles: !cite styles · export: !cite bibtex / !cite ris"
     )
     return reply
@@ -134,13 +178,15 @@ def _export_reply(reading: Reading, style: Style) -> Reply:
 @command(
     "cite",
     usage="!cite [style] [reading] · !cite styles",
-    help="A reference-list entry with its in-text forms (APA 7 by default), or BibTeX/RIS.",
+    help="A reference-list entry with its in-text forms (the course style by default; any CSL "
+    "style by id or quoted title), or BibTeX/RIS.",
 )
 async def cite(services: Services, actor: Actor, args: str) -> Reply:
     """The citation of one reading in one style, or the list of styles."""
+    default = course_style(services)
     if args.strip().lower() == "styles":
-        return styles_reply()
-    style, reading = parse_cite_args(services.library, args)
+        return styles_reply(default)
+    style, reading = await asyncio.to_thread(parse_cite_args, services.library, args, default)
     if style.is_export:
         return _export_reply(reading, style)
     return await _csl_reply(services, reading, style)
