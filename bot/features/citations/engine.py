@@ -209,15 +209,29 @@ class Citeproc:
         self._styles.add(key)
         return key
 
-    def render(self, style: Style, item: dict[str, Any]) -> Rendered:
-        """Render one CSL-JSON item in one style, alone (as a student pastes one citation)."""
+    def render_raw(self, style: Style, item: dict[str, Any], *, fresh: bool = False) -> dict:
+        """citeproc-js's own strings (HTML and text of every form) for one item, alone.
+
+        ``fresh`` builds a new ``CSL.Engine`` for this item only (slow: the fixture maker's
+        independent reference); otherwise the style's kept engine is reset to the item.
+        """
         key = self._add_style(style)
         try:
-            raw = self._context().call("SeminarCiteproc.render", key, json.dumps(item, default=str))
+            raw = self._context().call(
+                "SeminarCiteproc.render", key, json.dumps(item, default=str), fresh
+            )
         except Exception as exc:  # a JS exception on odd data: report, never crash the bot
             raise CitationError(f"citeproc-js failed on {item.get('id')}: {exc}") from exc
         self.renders += 1
-        return to_rendered(json.loads(raw))
+        return dict(json.loads(raw))
+
+    def render(self, style: Style, item: dict[str, Any]) -> Rendered:
+        """Render one CSL-JSON item in one style, alone (as a student pastes one citation)."""
+        return to_rendered(self.render_raw(style, item))
+
+    def render_fresh(self, style: Style, item: dict[str, Any]) -> dict:
+        """:meth:`render_raw` by an engine built for this item alone (fixture recording)."""
+        return self.render_raw(style, item, fresh=True)
 
 
 @dataclass

@@ -30,7 +30,13 @@ var SeminarCiteproc = (function () {
   // (true for a dependent style's locale, false when en-US is only the fallback).
   function addStyle(key, xml, lang, force) {
     var engine = new CSL.Engine(sys, xml, lang, force);
-    engines[key] = { engine: engine, note: engine.opt.xclass === "note" };
+    engines[key] = {
+      engine: engine,
+      note: engine.opt.xclass === "note",
+      xml: xml,
+      lang: lang,
+      force: force,
+    };
     return engines[key].note;
   }
 
@@ -68,13 +74,15 @@ var SeminarCiteproc = (function () {
 
   // Every form !cite shows, as a JSON string: the entry and the two in-text forms (for a note
   // style the first-note form stands for both), each as citeproc-js's "html" and "text".
-  function render(key, itemJson) {
+  // fresh: build a new engine for this item alone instead of resetting the kept one (the
+  // fixture maker's independent reference).
+  function render(key, itemJson, fresh) {
     var entry = engines[key];
     var item = JSON.parse(itemJson);
     var id = String(item.id);
     items = {};
     items[id] = item;
-    var engine = entry.engine;
+    var engine = fresh ? new CSL.Engine(sys, entry.xml, entry.lang, entry.force) : entry.engine;
     engine.updateItems([id]);
     var out = { note: entry.note };
     var formats = ["html", "text"];
