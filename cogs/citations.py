@@ -6,27 +6,28 @@ as it parses ``!cite klingon serving the people``.
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.features.citations import STYLES
+from bot.features.citations.styles import MAX_CHOICES, style_choices
 from cogs._common import join_args, reading_autocomplete, run
 
 
 async def style_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """The styles (and ``styles``, which lists them) whose key or description match."""
-    typed = current.strip().lower()
-    choices = [
-        app_commands.Choice(name=f"{s.key} — {s.description}"[:100], value=s.key)
-        for s in STYLES.values()
-        if typed in s.key or typed in s.description.lower()
-    ]
-    if "styles".startswith(typed):
-        choices.append(app_commands.Choice(name="styles — list the styles", value="styles"))
-    return choices[:25]
+    """Short names, exports and CSL repository styles matching what is typed, and ``styles``.
+
+    The fuzzy search over ~10,800 styles (~20 ms) runs off the event loop.
+    """
+    pairs = await asyncio.to_thread(style_choices, current)
+    choices = [app_commands.Choice(name=name, value=value) for name, value in pairs]
+    if "styles".startswith(current.strip().lower()):
+        choices.insert(0, app_commands.Choice(name="styles — list the styles", value="styles"))
+    return choices[:MAX_CHOICES]
 
 
 class Citations(commands.Cog):
@@ -36,10 +37,11 @@ class Citations(commands.Cog):
         self.bot = bot
 
     @commands.hybrid_command(
-        name="cite", description="Cite a reading: APA, MLA, Chicago, Harvard, IEEE, BibTeX, RIS."
+        name="cite",
+        description="Cite a reading: APA, MLA, Chicago, Harvard, IEEE, any CSL style, BibTeX, RIS.",
     )
     @app_commands.describe(
-        style="apa (default), mla, chicago, harvard, ieee, bibtex, ris — or 'styles'",
+        style="apa, mla, chicago, harvard, ieee, any CSL style id, bibtex, ris — or 'styles'",
         reading="Reading id or words of its title/authors (empty: the only reading)",
     )
     @app_commands.autocomplete(style=style_autocomplete, reading=reading_autocomplete)

@@ -75,8 +75,10 @@ def _year(csl: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
 
 
 def protect_capitals(title: str) -> str:
-    """Brace-protect words BibTeX must not lower-case: capitals after the first letter of a
-    word (``COVID``, ``iPhone``) or at the start of any word but the first (``China``).
+    """Brace-protect the words BibTeX must not lower-case.
+
+    Those are words with a capital after their first letter (``COVID``, ``iPhone``) and
+    capitalised words other than the title's first (``China``).
 
     The text is LaTeX-escaped first; BibTeX's rule is that text inside braces keeps its case.
     """
@@ -253,8 +255,10 @@ def to_ris(reading: Reading) -> str:
 
 
 class _RisWriter(rispy.RisWriter):
-    """rispy's writer with RIS's ``ED`` (editor) tag, without its ``1.`` counter line (which is
-    not RIS and confuses importers)."""
+    """rispy's writer with RIS's ``ED`` (editor) tag and without its ``1.`` counter line.
+
+    The counter line is not RIS and confuses importers.
+    """
 
     DEFAULT_MAPPING = {**rispy.TAG_KEY_MAPPING, "ED": "editor"}
     DEFAULT_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "ED"]

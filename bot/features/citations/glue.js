@@ -40,6 +40,11 @@ var SeminarCiteproc = (function () {
     return engines[key].note;
   }
 
+  function dropStyle(key) {
+    delete engines[key];
+    return true;
+  }
+
   function hasStyle(key) {
     return Object.prototype.hasOwnProperty.call(engines, key);
   }
@@ -67,7 +72,7 @@ var SeminarCiteproc = (function () {
     for (var name in properties) {
       props[name] = properties[name];
     }
-    var citation = { citationItems: [{ id: id }], properties: props };
+    var citation = { citationID: "seminar-citation", citationItems: [{ id: id }], properties: props };
     var result = engine.processCitationCluster(citation, [], []);
     return result[1].length ? result[1][0][1] : "";
   }
@@ -79,7 +84,10 @@ var SeminarCiteproc = (function () {
   function render(key, itemJson, fresh) {
     var entry = engines[key];
     var item = JSON.parse(itemJson);
-    var id = String(item.id);
+    // One fixed id and citation id for every render: citeproc-js keeps per-id and
+    // per-citation state, so fresh ids would grow its heap by ~0.1 MB per render.
+    var id = "seminar-item";
+    item.id = id;
     items = {};
     items[id] = item;
     var engine = fresh ? new CSL.Engine(sys, entry.xml, entry.lang, entry.force) : entry.engine;
@@ -103,5 +111,6 @@ var SeminarCiteproc = (function () {
     addStyle: addStyle,
     hasStyle: hasStyle,
     render: render,
+    dropStyle: dropStyle,
   };
 })();

@@ -73,7 +73,9 @@ SHORT_STYLES: tuple[Style, ...] = (
 )
 EXPORTS: tuple[Style, ...] = (
     Style("bibtex", "BibTeX", "BibTeX entry, also attached as a .bib file", extension="bib"),
-    Style("ris", "RIS", "RIS record for Zotero, EndNote, Mendeley; attached as .ris", extension="ris"),
+    Style(
+        "ris", "RIS", "RIS record for Zotero, EndNote, Mendeley; attached as .ris", extension="ris"
+    ),
 )
 STYLES: dict[str, Style] = {s.key: s for s in (*SHORT_STYLES, *EXPORTS)}
 DEFAULT_STYLE = "apa"
@@ -219,6 +221,7 @@ class StyleIndex:
         found = process.extract(
             wanted, self._choices, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=60
         )
+
         # token_set_ratio gives 100 to every title holding all the words: among those prefer
         # the id or title closest as a whole, then the shorter id (the style over its variants).
         def closeness(key: str) -> float:

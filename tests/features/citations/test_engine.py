@@ -328,7 +328,10 @@ async def test_cite_styles_lists_one_line_each_and_the_attribution(services):
     assert "`mla` — MLA Handbook, 9th edition" in reply.body
     fields = {f.name: f.value for f in reply.fields}
     assert "citeproc-js implements the Citation Style Language" in fields["Engine"]
-    assert "(c) Frank Bennett" in fields["Engine"] and "https://citationstyles.org/" in fields["Engine"]
+    assert (
+        "(c) Frank Bennett" in fields["Engine"]
+        and "https://citationstyles.org/" in fields["Engine"]
+    )
 
 
 async def test_any_repository_style_by_id_or_quoted_title(services):
