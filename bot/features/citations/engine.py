@@ -5,8 +5,9 @@ processor differs on literal dates, punctuation inside quotes, title-case word l
 names. It runs in-process in V8 through ``mini-racer`` (PyPI, ISC): no Node, no child process,
 nothing fetched (the single-file build, its licence and the CSL locales are in ``vendor/``).
 
-Costs (bench/bench_cite.py): the JS context loads in ~70 ms, a style's engine builds in up to
-~1.5 s (Chicago, APA; most styles in ~20–50 ms), a render takes ~5–40 ms. V8 is synchronous, so
+Costs (bench/bench_cite.py): V8 with citeproc-js starts in ~0.25 s, a style's engine builds in
+0.05–0.5 s for most styles but 3–5 s for APA and Chicago, a render takes ~15–80 ms (all six
+strings). Built engines are big (APA ~46 MB of heap), so only two are kept. V8 is synchronous, so
 every call runs on one dedicated worker thread (V8 contexts are not shared across threads) and
 the event loop only awaits it. Renders are cached by content (the item's CSL-JSON, the style,
 the engine version) in memory and in the ``citation_cache`` table, so a restart with
@@ -308,8 +309,11 @@ class CitationEngine:
             "SELECT item_hash, style, rendered FROM citation_cache WHERE engine = ?",
             (engine_version(),),
         )
-        for item_hash, key, blob in rows:
-            self._cache[(key, item_hash)] = Rendered(**json.loads(blob))
+
+        def parse() -> dict[tuple[str, str], Rendered]:  # thousands of rows: off the loop
+            return {(k, h): Rendered(**json.loads(blob)) for h, k, blob in rows}
+
+        self._cache.update(await asyncio.to_thread(parse))
         return len(rows)
 
     async def prerender(self, readings: list[Reading], styles: list[Style]) -> None:

@@ -45,10 +45,6 @@ var SeminarCiteproc = (function () {
     return true;
   }
 
-  function hasStyle(key) {
-    return Object.prototype.hasOwnProperty.call(engines, key);
-  }
-
   function bibliography(engine, format) {
     engine.setOutputFormat(format);
     var bib = engine.makeBibliography();
@@ -109,7 +105,6 @@ var SeminarCiteproc = (function () {
     version: CSL.PROCESSOR_VERSION,
     addLocale: addLocale,
     addStyle: addStyle,
-    hasStyle: hasStyle,
     render: render,
     dropStyle: dropStyle,
   };

@@ -147,6 +147,19 @@ def test_note_styles_give_the_first_note_form():
     assert result.bibliography_text.startswith("Kan, Karita, and Hok Bun Ku. “Serving")
 
 
+def test_rendering_never_starts_a_child_process(monkeypatch):
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a child process was started")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    engine = Citeproc()  # a new V8 context, a style never built before
+    result = engine.render(style_for("american-sociological-association"), ITEMS[1])
+    assert result.parenthetical_text == "(Kan and Ku 2021)"
+    engine.close()
+
+
 def test_dependent_styles_render_with_their_parent():
     style = style_for("2d-materials")
     assert style is not None
