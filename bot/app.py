@@ -38,7 +38,7 @@ class SeminarBot(commands.Bot):
             command_prefix=commands.when_mentioned_or(settings.command_prefix),
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
-            help_command=commands.DefaultHelpCommand(dm_help=False),
+            help_command=None,  # cogs/help.py installs the core help
             case_insensitive=True,
             strip_after_prefix=True,
         )

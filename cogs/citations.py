@@ -1,8 +1,4 @@
-"""``!cite`` as a hybrid (prefix and slash) command, with style and reading autocomplete.
-
-The options are joined back into the raw argument string, so the core parses ``/cite`` exactly
-as it parses ``!cite klingon serving the people``.
-"""
+"""``!cite`` as a hybrid command built from its core declaration, with style autocomplete."""
 
 from __future__ import annotations
 
@@ -12,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.features.citations.styles import MAX_CHOICES, style_choices
-from cogs._common import join_args, reading_autocomplete, run
+from bot.features.citations.styles import style_choices
+from cogs._common import AUTOCOMPLETE, MAX_CHOICES, core_command, run
 
 
 async def style_autocomplete(
@@ -30,24 +26,21 @@ async def style_autocomplete(
     return choices[:MAX_CHOICES]
 
 
+AUTOCOMPLETE["style"] = style_autocomplete
+
+
 class Citations(commands.Cog):
     """Citations of the course readings in the common styles, and BibTeX/RIS exports."""
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(
-        name="cite",
-        description="Cite a reading: APA, MLA, Chicago, Harvard, IEEE, any CSL style, BibTeX, RIS.",
-    )
-    @app_commands.describe(
-        style="apa, mla, chicago, harvard, ieee, any CSL style id, bibtex, ris — or 'styles'",
-        reading="Reading id or words of its title/authors (empty: the only reading)",
-    )
-    @app_commands.autocomplete(style=style_autocomplete, reading=reading_autocomplete)
-    async def cite(self, ctx: commands.Context, style: str = "", *, reading: str = "") -> None:
-        """Cite a reading: `!cite [style] [reading]`, or `!cite styles`."""
-        await run(ctx, "cite", join_args(style, reading))
+    @core_command("cite")
+    async def cite(
+        self, ctx: commands.Context, style: str | None = None, reading: str | None = None
+    ) -> None:
+        """Cite a reading."""
+        await run(ctx, "cite", style=style, reading=reading)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import BadArgument
-from bot.core.replies import Reply, truncate
+from bot.core.replies import ChannelRef, Reply, truncate
 from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
@@ -31,7 +31,7 @@ from bot.features.prompts.posting import (
     TransientPostError,
     prompt_reply,
 )
-from cogs._common import MAX_CHOICES, NO_PINGS, build_embeds, reading_or_concept_autocomplete, run
+from cogs._common import AUTOCOMPLETE, MAX_CHOICES, NO_PINGS, build_embeds, core_command, run
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -85,13 +85,15 @@ class DiscordPoster:
             except _NETWORK_ERRORS as exc:
                 raise _map_error(exc, what) from exc
         if not isinstance(channel, discord.abc.Messageable):
-            raise PermanentPostError(f"<#{channel_id}> is not a channel the bot can {what} in")
+            raise PermanentPostError(
+                f"{ChannelRef(channel_id)} is not a channel the bot can {what} in"
+            )
         return channel
 
     async def post(self, request: PostRequest) -> PostResult:
         """Send the embed once (fixed nonce), then open a thread if permitted."""
         channel = await self._channel(request.channel_id, "post")
-        embed = build_embeds(prompt_reply(request))[0]
+        embed = build_embeds(prompt_reply(request), self.bot.settings.command_prefix)[0]
         try:
             # discord.py sends ``enforce_nonce: true`` with every nonce (http.py,
             # handle_message_parameters), so Discord returns the first message for a repeat
@@ -141,7 +143,7 @@ class DiscordPoster:
 
     async def notify(self, target: NotifyTarget, reply: Reply) -> None:
         """Tell instructors: in the channel they scheduled from, else by DM. Never raises."""
-        embeds = build_embeds(reply)
+        embeds = build_embeds(reply, self.bot.settings.command_prefix)
         if target.channel_id is not None:
             try:
                 channel = await self._channel(target.channel_id, "notify")
@@ -163,11 +165,11 @@ class DiscordPoster:
         channel = self.bot.get_channel(channel_id)
         guild = getattr(channel, "guild", None)
         if channel is None or guild is None or guild.id != guild_id:
-            raise BadArgument(f"I cannot find the channel <#{channel_id}> in this server.")
+            raise BadArgument(f"I cannot find the channel {ChannelRef(channel_id)} in this server.")
         if not isinstance(channel, discord.abc.Messageable) or isinstance(
             channel, discord.VoiceChannel | discord.StageChannel
         ):
-            raise BadArgument(f"<#{channel_id}> is not a text channel.")
+            raise BadArgument(f"{ChannelRef(channel_id)} is not a text channel.")
         perms = channel.permissions_for(guild.me)  # type: ignore[union-attr]
         can_send = (
             perms.send_messages_in_threads
@@ -176,8 +178,8 @@ class DiscordPoster:
         )
         if not (perms.view_channel and can_send and perms.embed_links):
             raise BadArgument(
-                f"I may not post in <#{channel_id}>: I need View Channel, Send Messages and "
-                "Embed Links there. Nothing was scheduled."
+                f"I may not post in {ChannelRef(channel_id)}: I need View Channel, Send Messages "
+                "and Embed Links there. Nothing was scheduled."
             )
 
 
@@ -205,6 +207,11 @@ async def bank_autocomplete(
     ][:MAX_CHOICES]
 
 
+AUTOCOMPLETE["bank"] = bank_autocomplete
+
+PostChannel = discord.TextChannel | discord.Thread
+
+
 class Prompts(commands.Cog):
     """Discussion prompts: post now, schedule, list, cancel, close, and the prompt bank."""
 
@@ -220,52 +227,63 @@ class Prompts(commands.Cog):
     @commands.hybrid_group(
         name="prompt", description="Discussion prompts (instructors).", invoke_without_command=True
     )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
     async def prompt(self, ctx: commands.Context) -> None:
         """List upcoming and open prompts (the same as `!prompt list`)."""
         await run(ctx, "prompt list")
 
-    @prompt.command(name="post", description="Post a discussion prompt now.")
-    @app_commands.describe(text="[#channel] then a prompt-bank id or your own question")
-    @app_commands.autocomplete(text=bank_autocomplete)
-    async def post(self, ctx: commands.Context, *, text: str) -> None:
-        """Post now: `!prompt post [#channel] <bank-id | question>`."""
-        await run(ctx, "prompt post", text)
+    @core_command("prompt post", group=prompt)
+    async def post(
+        self, ctx: commands.Context, prompt: str, channel: PostChannel | None = None
+    ) -> None:
+        """Post a prompt now."""
+        await run(ctx, "prompt post", prompt=prompt, channel=channel)
 
-    @prompt.command(name="schedule", description="Schedule a prompt, once or repeating.")
-    @app_commands.describe(
-        when='+2h, 2025-03-04T10:00 (course time zone) or "next tuesday 10:00"',
-        text="[#channel] [--every week --count 12 | --until DATE] bank id or question",
-    )
-    @app_commands.autocomplete(text=bank_autocomplete)
-    async def schedule(self, ctx: commands.Context, when: str, *, text: str) -> None:
-        """Schedule: `!prompt schedule <when> [#channel] [--every …] <bank-id | question>`."""
-        when = when.strip()
-        head = f'"{when}"' if " " in when else when
-        await run(ctx, "prompt schedule", f"{head} {text}")
+    @core_command("prompt schedule", group=prompt)
+    async def schedule(
+        self,
+        ctx: commands.Context,
+        when: str,
+        prompt: str,
+        channel: PostChannel | None = None,
+        every: str | None = None,
+        count: app_commands.Range[int, 1] | None = None,
+        until: str | None = None,
+    ) -> None:
+        """Schedule a prompt."""
+        await run(
+            ctx,
+            "prompt schedule",
+            when=when,
+            prompt=prompt,
+            channel=channel,
+            every=every,
+            count=count,
+            until=until,
+        )
 
-    @prompt.command(name="list", description="Upcoming scheduled prompts and open prompts.")
+    @core_command("prompt list", group=prompt)
     async def list_(self, ctx: commands.Context) -> None:
-        """List plans (with ids and next time) and prompts still collecting responses."""
+        """List plans and open prompts."""
         await run(ctx, "prompt list")
 
-    @prompt.command(name="cancel", description="Cancel a plan, or only its next prompt.")
-    @app_commands.describe(target="plan id, optionally followed by 'next' or a date YYYY-MM-DD")
-    async def cancel(self, ctx: commands.Context, *, target: str) -> None:
-        """Cancel: `!prompt cancel <plan-id> [next | YYYY-MM-DD]`."""
-        await run(ctx, "prompt cancel", target)
+    @core_command("prompt cancel", group=prompt)
+    async def cancel(
+        self, ctx: commands.Context, plan_id: app_commands.Range[int, 1], which: str | None = None
+    ) -> None:
+        """Cancel a plan or one of its prompts."""
+        await run(ctx, "prompt cancel", plan_id=plan_id, which=which)
 
-    @prompt.command(name="close", description="Stop collecting responses to a prompt.")
-    @app_commands.describe(prompt_id="the prompt id shown on the posted prompt")
-    async def close(self, ctx: commands.Context, prompt_id: str) -> None:
-        """Close: `!prompt close <prompt-id>`."""
-        await run(ctx, "prompt close", prompt_id)
+    @core_command("prompt close", group=prompt)
+    async def close(self, ctx: commands.Context, prompt_id: app_commands.Range[int, 1]) -> None:
+        """Close a prompt."""
+        await run(ctx, "prompt close", prompt_id=prompt_id)
 
-    @prompt.command(name="bank", description="Browse the prompt bank.")
-    @app_commands.describe(query="a reading, a tag or words to look for (optional)")
-    @app_commands.autocomplete(query=reading_or_concept_autocomplete)
-    async def bank(self, ctx: commands.Context, *, query: str = "") -> None:
-        """The prompt bank: `!prompt bank [reading | tag]`."""
-        await run(ctx, "prompt bank", query)
+    @core_command("prompt bank", group=prompt)
+    async def bank(self, ctx: commands.Context, query: str | None = None) -> None:
+        """Browse the prompt bank."""
+        await run(ctx, "prompt bank", query=query)
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -1,11 +1,10 @@
-"""``!readings`` and ``!summary`` as hybrid (prefix and slash) commands."""
+"""``!readings`` and ``!summary``: hybrid commands built from their core declarations."""
 
 from __future__ import annotations
 
-from discord import app_commands
 from discord.ext import commands
 
-from cogs._common import reading_autocomplete, run
+from cogs._common import core_command, run
 
 
 class Readings(commands.Cog):
@@ -14,19 +13,17 @@ class Readings(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(name="readings", description="List the course readings.")
+    @core_command("readings")
     async def readings(self, ctx: commands.Context) -> None:
         """List the course readings with their ids."""
         await run(ctx, "readings")
 
-    @commands.hybrid_command(name="summary", description="The thesis and key points of a reading.")
-    @app_commands.describe(
-        reading="Reading id or words of its title/authors; add 'long' for more detail"
-    )
-    @app_commands.autocomplete(reading=reading_autocomplete)
-    async def summary(self, ctx: commands.Context, *, reading: str = "") -> None:
-        """Summarise a reading: `!summary [reading] [short|long]`."""
-        await run(ctx, "summary", reading)
+    @core_command("summary")
+    async def summary(
+        self, ctx: commands.Context, reading: str | None = None, length: str | None = None
+    ) -> None:
+        """Summarise a reading."""
+        await run(ctx, "summary", reading=reading, length=length)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.core.errors import StorageError
 from bot.features.responses.log import Incoming
-from cogs._common import run
+from cogs._common import core_command, run
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -209,25 +209,27 @@ class Responses(commands.Cog):
         for message_id in sorted(payload.message_ids):
             await self.response_log.delete(message_id)
 
-    @commands.hybrid_command(name="respond", description="Answer a discussion prompt.")
-    @app_commands.describe(
-        text="Your answer. Start with a prompt id (e.g. 12) to answer an older prompt."
-    )
-    async def respond(self, ctx: commands.Context, *, text: str) -> None:
-        """Answer a prompt: `!respond [prompt-id] <text>` (default: latest open one here)."""
-        await run(ctx, "respond", text)
+    @core_command("respond")
+    async def respond(
+        self,
+        ctx: commands.Context,
+        text: str,
+        prompt_id: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        """Answer a discussion prompt."""
+        await run(ctx, "respond", text=text, prompt_id=prompt_id)
 
-    @commands.hybrid_command(name="responses", description="Responses per prompt, with a CSV.")
-    @app_commands.describe(prompt="A prompt id, to export only that prompt's responses")
-    async def responses(self, ctx: commands.Context, prompt: str = "") -> None:
-        """Counts per prompt and every response as CSV (instructors): `!responses [prompt-id]`."""
-        await run(ctx, "responses", prompt)
+    @core_command("responses")
+    async def responses(
+        self, ctx: commands.Context, prompt_id: app_commands.Range[int, 1] | None = None
+    ) -> None:
+        """Response counts and the CSV export."""
+        await run(ctx, "responses", prompt_id=prompt_id)
 
-    @commands.hybrid_command(name="participation", description="Responses and words per student.")
-    @app_commands.describe(since="Only count from this date: 2024-03-01, '3 weeks ago', …")
-    async def participation(self, ctx: commands.Context, *, since: str = "") -> None:
-        """Responses and words per student, with a chart (instructors)."""
-        await run(ctx, "participation", since)
+    @core_command("participation")
+    async def participation(self, ctx: commands.Context, since: str | None = None) -> None:
+        """Responses and words per student."""
+        await run(ctx, "participation", since=since)
 
 
 class Privacy(commands.Cog):
@@ -236,39 +238,30 @@ class Privacy(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(name="privacy", description="What the bot stores and who sees it.")
+    @core_command("privacy")
     async def privacy(self, ctx: commands.Context) -> None:
         """Say what is stored about you and who can see it."""
         await run(ctx, "privacy")
 
-    @commands.hybrid_command(name="optout", description="Stop logging your answers to prompts.")
+    @core_command("optout")
     async def optout(self, ctx: commands.Context) -> None:
-        """Stop logging your answers (in a DM: in every server)."""
+        """Stop logging your answers."""
         await run(ctx, "optout")
 
-    @commands.hybrid_command(name="optin", description="Resume logging your answers to prompts.")
+    @core_command("optin")
     async def optin(self, ctx: commands.Context) -> None:
         """Resume logging your answers."""
         await run(ctx, "optin")
 
-    @commands.hybrid_command(name="mydata", description="Get your stored answers as a file.")
-    @app_commands.rename(fmt="format")
-    @app_commands.describe(fmt="json (with edit history) or csv")
-    @app_commands.choices(
-        fmt=[
-            app_commands.Choice(name="json", value="json"),
-            app_commands.Choice(name="csv", value="csv"),
-        ]
-    )
-    async def mydata(self, ctx: commands.Context, fmt: str = "json") -> None:
-        """Send you everything stored about you: `!mydata [json|csv]`."""
-        await run(ctx, "mydata", fmt)
+    @core_command("mydata")
+    async def mydata(self, ctx: commands.Context, format: str | None = None) -> None:  # noqa: A002
+        """Send you everything stored about you."""
+        await run(ctx, "mydata", format=format)
 
-    @commands.hybrid_command(name="forgetme", description="Erase every answer stored about you.")
-    @app_commands.describe(confirm="Type 'confirm' to erase; without it you get an explanation")
-    async def forgetme(self, ctx: commands.Context, confirm: str = "") -> None:
-        """Erase your data: `!forgetme` explains, `!forgetme confirm` deletes."""
-        await run(ctx, "forgetme", confirm)
+    @core_command("forgetme")
+    async def forgetme(self, ctx: commands.Context, confirm: str | None = None) -> None:
+        """Erase your data after a confirmation."""
+        await run(ctx, "forgetme", confirm=confirm)
 
 
 async def setup(bot: SeminarBot) -> None:

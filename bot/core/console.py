@@ -16,18 +16,26 @@ import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.core.errors import UserFacingError
-from bot.core.registry import REGISTRY, Actor, dispatch, resolve
-from bot.core.replies import Reply, error_reply
+from bot.core.help import command_help_reply, help_reply
+from bot.core.registry import Actor, dispatch, resolve
+from bot.core.replies import (
+    ChannelRef,
+    Reply,
+    Timestamp,
+    error_reply,
+    render_values,
+    with_prefix,
+)
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 CONSOLE_GUILD_ID = 1
 CONSOLE_CHANNEL_ID = 1
-DISCORD_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 EXIT_WORDS = {"quit", "exit"}
 
 
@@ -37,7 +45,7 @@ def console_user_id(name: str) -> int:
 
 
 def relative_time(when: datetime, now: datetime) -> str:
-    """Discord's ``<t:…:R>`` in words ("in 3 days", "2 hours ago"), as a client shows it."""
+    """A relative time in words ("in 3 days", "2 hours ago"), as Discord's ``R`` style shows."""
     seconds = (when - now).total_seconds()
     span = abs(seconds)
     units = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600))
@@ -49,33 +57,51 @@ def relative_time(when: datetime, now: datetime) -> str:
     return f"in {words}" if seconds >= 0 else f"{words} ago"
 
 
+_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))")
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\*_`~|>\[\]])")
+
+
+def plain_text(text: str, tz: ZoneInfo | type[UTC] = UTC, now: datetime | None = None) -> str:
+    """Core text for a terminal: local times, ``#channel`` names, Markdown marks removed."""
+    moment = now or datetime.now(UTC)
+
+    def timestamp(ts: Timestamp) -> str:
+        when = ts.at.astimezone(tz)
+        if ts.style == "R":
+            return relative_time(when, moment)
+        return when.strftime("%a %d %b %Y %H:%M %Z")
+
+    def channel(ref: ChannelRef) -> str:
+        if ref.id == CONSOLE_CHANNEL_ID:
+            return "#console"
+        return f"#{ref.name}" if ref.name else f"channel {ref.id}"
+
+    text = render_values(text, timestamp, channel)
+    return _MARKDOWN_ESCAPE.sub(r"\1", _MARKDOWN_EMPHASIS.sub("", text))
+
+
 def render_text(reply: Reply, settings: Settings | None = None) -> str:
     """A Reply as plain text: title, body, fields, footer, attachment names."""
     tz = settings.tz if settings else UTC
+    prefix = settings.command_prefix if settings else "!"
     now = datetime.now(UTC)
 
-    def times(text: str) -> str:
-        def one(m: re.Match[str]) -> str:
-            when = datetime.fromtimestamp(int(m.group(1)), tz=UTC).astimezone(tz)
-            if m.group(2) == "R":
-                return relative_time(when, now)
-            return when.strftime("%a %d %b %Y %H:%M %Z")
-
-        return DISCORD_TIMESTAMP.sub(one, text)
+    def text(value: str) -> str:
+        return with_prefix(plain_text(value, tz, now), prefix)
 
     parts: list[str] = []
     if reply.title:
-        parts.append(("Error: " if reply.error else "") + reply.title)
+        parts.append(("Error: " if reply.error else "") + text(reply.title))
         parts.append("=" * min(len(parts[-1]), 72))
     if reply.body:
-        parts.append(times(reply.body))
+        parts.append(text(reply.body))
     for f in reply.fields:
         parts.append("")
-        parts.append(f"## {f.name}")
-        parts.append(times(f.value))
+        parts.append(f"## {text(f.name)}")
+        parts.append(text(f.value))
     if reply.footer:
         parts.append("")
-        parts.append(times(reply.footer))
+        parts.append(text(reply.footer))
     for attachment in reply.files:
         parts.append(f"[attached: {attachment.filename}, {len(attachment.data)} bytes]")
     return "\n".join(parts)
@@ -157,7 +183,11 @@ class ConsoleFront:
         prefix = self.settings.command_prefix
         text = line[len(prefix) :] if line.startswith(prefix) else line
         if text.split()[0].lower() == "help" if text.split() else False:
-            self.print_reply(help_reply(prefix))
+            wanted = resolve(text.split(None, 1)[1]) if len(text.split()) > 1 else None
+            if wanted is not None:
+                self.print_reply(command_help_reply(wanted[0]))
+            else:
+                self.print_reply(help_reply(prefix, instructor=self.actor.is_instructor))
             return
         found = resolve(text)
         if found is None:
@@ -175,15 +205,6 @@ class ConsoleFront:
             log.exception("command failed: %s", line)
             reply = error_reply("Something went wrong; it has been logged.")
         self.print_reply(reply)
-
-
-def help_reply(prefix: str) -> Reply:
-    """Every registered command with its usage and purpose."""
-    lines = []
-    for spec in sorted(REGISTRY.values(), key=lambda s: s.path):
-        who = " (instructors)" if spec.instructor else ""
-        lines.append(f"{spec.usage.replace('!', prefix, 1)} — {spec.help}{who}")
-    return Reply(title="Commands", body="\n".join(lines))
 
 
 async def run_console(settings: Settings, *, user: str, instructor: bool) -> int:

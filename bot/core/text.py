@@ -10,6 +10,7 @@ import pysbd
 _SEGMENTER = pysbd.Segmenter(language="en", clean=False)
 _MARKDOWN = re.compile(r"([\\*_`~|>\[\]])")
 _EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_VALUE_MARKS = re.compile("[\ue000\ue001]")  # reserved for reply values (bot.core.replies)
 _ROLE_OR_USER = re.compile(r"<@([&!]?)(\d+)>")
 
 
@@ -37,7 +38,7 @@ def defuse_mentions(text: str) -> str:
     ``AllowedMentions.none()`` already stops the ping; this also keeps the echoed text from
     *looking* like a ping, and protects the console and exported files alike.
     """
-    text = _EVERYONE.sub("@\u200b\\1", text)
+    text = _EVERYONE.sub("@\u200b\\1", _VALUE_MARKS.sub("", text))
     return _ROLE_OR_USER.sub(lambda m: f"<@\u200b{m.group(1)}{m.group(2)}>", text)
 
 

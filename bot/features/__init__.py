@@ -6,13 +6,13 @@ models without a cycle; the registry calls :func:`load_commands` before its firs
 
 from importlib import import_module
 
-COMMAND_MODULES = (
-    "bot.features.prompts.commands",
+COMMAND_MODULES = (  # in the order !help and the README list them
     "bot.features.readings.commands",
-    "bot.features.responses.commands",
-    "bot.features.responses.privacy",
     "bot.features.citations.commands",
     "bot.features.themes.commands",
+    "bot.features.prompts.commands",
+    "bot.features.responses.commands",
+    "bot.features.responses.privacy",
 )
 
 

@@ -29,6 +29,7 @@ BIBTEX_TYPES = {
     "paper-conference": "inproceedings",
     "report": "techreport",
     "thesis": "phdthesis",
+    "webpage": "online",
 }
 MASTERS = re.compile(r"\bmaster|\bm\.?\s?a\b|\bm\.?\s?sc?\b|\bmphil", re.IGNORECASE)
 RIS_TYPES = {
@@ -155,7 +156,9 @@ def to_bibtex(reading: Reading) -> str:
         fields.append(("title", protect_capitals(str(csl["title"]))))
     container = str(csl.get("container-title") or "")
     if container:
-        container_field = "journal" if BIBTEX_TYPES.get(kind) == "article" else "booktitle"
+        container_field = {"article": "journal", "online": "organization"}.get(
+            BIBTEX_TYPES.get(kind, ""), "booktitle"
+        )
         fields.append((container_field, latex_escape(container)))
     year, month, _ = _year(csl)
     if year:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.replies import Reply, quote, truncate
+from bot.core.replies import ChannelRef, Reply, Timestamp, quote, truncate
 from bot.core.text import defuse_mentions
-from bot.features.prompts.recurrence import discord_timestamp
 
 MARKER_PREFIX = "Prompt #"
 NONCE_PREFIX = "seminar-occ-"
@@ -104,12 +103,12 @@ def prompt_reply(request: PostRequest) -> Reply:
     if request.closes_at is not None:
         reply.add_field(
             "Responses close",
-            f"{discord_timestamp(request.closes_at)} ({discord_timestamp(request.closes_at, 'R')})",
+            f"{Timestamp(request.closes_at)} ({Timestamp(request.closes_at, 'R')})",
         )
     if request.late_due_at is not None:
         reply.add_field(
             "Posted late",
-            f"This prompt was due {discord_timestamp(request.late_due_at)}; the bot was offline.",
+            f"This prompt was due {Timestamp(request.late_due_at)}; the bot was offline.",
         )
     reply.footer = (
         f"{request.marker} · answer in the thread, by replying, or with "
@@ -154,7 +153,7 @@ class ConsolePoster:
     async def post(self, request: PostRequest) -> PostResult:
         """Print the prompt."""
         reply = prompt_reply(request)
-        reply.body = f"[posted in <#{request.channel_id}>]\n{reply.body}"
+        reply.body = f"[posted in {ChannelRef(request.channel_id)}]\n{reply.body}"
         self.print_reply(reply)
         return PostResult(message_id=request.post_id, thread_id=None)
 

@@ -16,12 +16,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr
 
 from bot.core.errors import BadArgument
+from bot.core.registry import channel_token
+from bot.core.replies import ChannelRef, Timestamp
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 RELATIVE = re.compile(r"^\+(\d{1,7})\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CLOCK_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
-CHANNEL = re.compile(r"^<#(\d{15,25})>$")
 EVERY = re.compile(
     r"--every\s+(?:(\d{1,4})\s+)?(hour|hours|hourly|day|days|daily|week|weeks|weekly)\b",
     re.IGNORECASE,
@@ -99,11 +100,6 @@ def from_iso(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def discord_timestamp(when: datetime, style: str = "F") -> str:
-    """Discord's ``<t:UNIX:STYLE>`` markup: every reader sees it in their own time zone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def _localize(naive: datetime, tz: ZoneInfo) -> datetime:
@@ -192,24 +188,46 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     return parse_when(text, now, tz)
 
 
-def parse_every(amount: str | None, unit: str) -> tuple[int, int]:
-    """``--every 2 days`` → ``(DAILY, 2)``."""
-    unit = unit.lower()
+MINUTES = re.compile(r"^(\d+\s+)?(min|minute|minutes|mins|sec|second|seconds|s|m)$", re.I)
+MONTHS = re.compile(r"^(\d+\s+)?(month|months|monthly|year|years|yearly)$", re.I)
+EVERY_VALUE = re.compile(
+    r"^(?:(\d{1,4})\s+)?(hour|hours|hourly|day|days|daily|week|weeks|weekly)$", re.IGNORECASE
+)
+
+
+def parse_every(text: str) -> tuple[int, int]:
+    """``--every 2 days`` → ``(DAILY, 2)``; refuses minutes, months and unknown units."""
+    text = " ".join(text.split())
+    match = EVERY_VALUE.match(text)
+    if match is None:
+        if MINUTES.match(text):
+            raise BadArgument(
+                "Prompts repeat at most hourly: use `--every hour`, `--every 2 hours`, "
+                "`--every day` or `--every week`."
+            )
+        if MONTHS.match(text):
+            raise BadArgument(
+                "Repeat by days or weeks: for a monthly prompt use `--every 4 weeks`."
+            )
+        raise BadArgument(
+            f"I could not read `--every {text}`. Use `--every day|week|hour|<n> days|<n> hours`."
+        )
+    unit = match.group(2).lower()
     freq = (
         HOURLY if unit.startswith("hour") else DAILY if unit.startswith(("day", "dai")) else WEEKLY
     )
-    interval = int(amount) if amount else 1
+    interval = int(match.group(1)) if match.group(1) else 1
     if interval < 1:
         raise BadArgument("`--every` needs a positive number.")
     return freq, interval
 
 
-def _take_flags(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, object]]:
-    """Pull ``--every/--count/--until`` out of the text (before or after the prompt)."""
-    flags: dict[str, object] = {}
+def _take_flags(text: str) -> tuple[str, dict[str, Any]]:
+    """Pull ``--every/--count/--until`` (as typed) out of the text, before or after the prompt."""
+    flags: dict[str, Any] = {}
     match = EVERY.search(text)
     if match:
-        flags["every"] = parse_every(match.group(1), match.group(2))
+        flags["every"] = " ".join(g for g in match.groups() if g)
         text = text[: match.start()] + " " + text[match.end() :]
     match = COUNT.search(text)
     if match:
@@ -217,16 +235,17 @@ def _take_flags(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, 
         text = text[: match.start()] + " " + text[match.end() :]
     match = UNTIL.search(text)
     if match:
-        flags["until"] = parse_until(match.group(1), now, tz)
+        flags["until"] = match.group(1).strip('"“”')
         text = text[: match.start()] + " " + text[match.end() :]
-    if re.search(r"--every\s+(\d+\s+)?(min|minute|minutes|mins|sec|second|seconds|s|m)\b", text):
-        raise BadArgument(
-            "Prompts repeat at most hourly: use `--every hour`, `--every 2 hours`, "
-            "`--every day` or `--every week`."
-        )
-    if re.search(r"--every\s+(\d+\s+)?(month|months|monthly|year|years|yearly)\b", text):
-        raise BadArgument("Repeat by days or weeks: for a monthly prompt use `--every 4 weeks`.")
-    if re.search(r"(^|\s)--(every|count|until)\b", text, re.IGNORECASE):
+    leftover = re.search(r"(?:^|\s)--(every|count|until)\b((?:\s+\S+){0,2})", text, re.I)
+    if leftover:
+        words = leftover.group(2).split()
+        if leftover.group(1).lower() == "every":
+            for n in (2, 1):
+                if len(words) >= n and (
+                    MINUTES.match(" ".join(words[:n])) or MONTHS.match(" ".join(words[:n]))
+                ):
+                    parse_every(" ".join(words[:n]))  # raises the reason for that unit
         raise BadArgument(
             "I could not read a flag. Use `--every day|week|hour|<n> days|<n> hours`, "
             "`--count N` or `--until 2025-06-30`."
@@ -234,49 +253,72 @@ def _take_flags(text: str, now: datetime, tz: ZoneInfo) -> tuple[str, dict[str, 
     return re.sub(r"\s{2,}", " ", text).strip(), flags
 
 
-def take_channel(text: str) -> tuple[int | None, str]:
-    """Split a leading ``<#id>`` channel mention, if any, from the rest of the text."""
+def take_channel(text: str) -> tuple[ChannelRef | None, str]:
+    """Split a leading ``<#id>`` or ``#name`` channel, if any, from the rest of the text."""
     first, _, rest = text.strip().partition(" ")
-    match = CHANNEL.match(first)
-    if match:
-        return int(match.group(1)), rest.strip()
+    channel = channel_token(first)
+    if channel is not None:
+        return channel, rest.strip()
     return None, text.strip()
 
 
-def parse_schedule(args: str, now: datetime, tz: ZoneInfo, limits: Limits) -> ScheduleSpec:
-    """Parse ``<when> [#channel] [--every …] [--count N | --until DATE] <bank-id | text>``."""
+def split_schedule_text(args: str) -> dict[str, Any]:
+    """``<when> [#channel] [--every …] [--count N | --until DATE] <bank-id | text>`` as options.
+
+    Only splits the text; :func:`build_schedule` reads the time and the rule, for text and
+    slash options alike.
+    """
     when_text, rest = _split_leading_when(args)
-    first = parse_when(when_text, now, tz)
-    rest, flags = _take_flags(rest, now, tz)
-    channel_id, content = take_channel(rest)
-    if not content:
-        raise BadArgument("What should I post? Give a prompt-bank id or the question itself.")
+    rest, flags = _take_flags(rest)
+    channel, content = take_channel(rest)
+    return {
+        "when": when_text,
+        "channel": channel,
+        "every": flags.get("every"),
+        "count": flags.get("count"),
+        "until": flags.get("until"),
+        "prompt": content or None,
+    }
+
+
+def build_schedule(
+    when: str,
+    every: str | None,
+    count: int | None,
+    until: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+    limits: Limits,
+) -> tuple[datetime, Recurrence | None]:
+    """The first due instant and the recurrence, validated against ``limits``.
+
+    Raises :class:`BadArgument` for an unreadable time or rule, a past time, a time beyond
+    ``limits.max_days_ahead``, or a rule without exactly one end.
+    """
+    first = parse_when(when, now, tz)
     recurrence = None
-    if "every" in flags:
-        freq, interval = flags["every"]  # type: ignore[misc]
-        count = flags.get("count")
-        until = flags.get("until")
-        if count is None and until is None:
+    if every:
+        freq, interval = parse_every(every)
+        until_at = parse_until(until, now, tz) if until else None
+        if count is None and until_at is None:
             raise BadArgument(
                 "A recurring plan needs an end: add `--count N` or `--until 2025-06-30`."
             )
-        if count is not None and until is not None:
+        if count is not None and until_at is not None:
             raise BadArgument("Use either `--count` or `--until`, not both.")
-        recurrence = Recurrence(freq, interval, count, until)  # type: ignore[arg-type]
-    elif "count" in flags or "until" in flags:
+        recurrence = Recurrence(freq, interval, count, until_at)
+    elif count is not None or until:
         raise BadArgument("`--count` and `--until` go with `--every`.")
-    spec = ScheduleSpec(first=first, recurrence=recurrence, channel_id=channel_id, content=content)
+    spec = ScheduleSpec(first=first, recurrence=recurrence, channel_id=None, content="")
     validate(spec, now, tz, limits)
-    return spec
+    return first, recurrence
 
 
 def validate(spec: ScheduleSpec, now: datetime, tz: ZoneInfo, limits: Limits) -> None:
     """Refuse past times, times beyond the horizon and rules more frequent than allowed."""
     horizon = now + timedelta(days=limits.max_days_ahead)
     if spec.first <= now:
-        raise BadArgument(
-            f"{discord_timestamp(spec.first)} is in the past; pick a time in the future."
-        )
+        raise BadArgument(f"{Timestamp(spec.first)} is in the past; pick a time in the future.")
     if spec.first > horizon:
         raise BadArgument(
             f"That is more than {limits.max_days_ahead} days ahead; schedule something sooner."

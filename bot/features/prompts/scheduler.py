@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
-from bot.core.replies import Reply
+from bot.core.replies import ChannelRef, Reply, Timestamp
 from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
@@ -46,7 +46,6 @@ from bot.features.prompts.posting import (
 )
 from bot.features.prompts.recurrence import (
     CATCHUP_SCAN_MAX,
-    discord_timestamp,
     next_after,
     occurrences,
     to_utc_iso,
@@ -405,12 +404,13 @@ class Scheduler:
         """One message per plan listing the prompts that were missed while offline."""
         pending, self._missed = self._missed, {}
         for plan, whens in pending.values():
-            shown = ", ".join(discord_timestamp(w) for w in sorted(whens)[:10])
+            shown = ", ".join(str(Timestamp(w)) for w in sorted(whens)[:10])
             more = f" and {len(whens) - 10} more" if len(whens) > 10 else ""
             reply = Reply(
                 title=f"Missed prompts (plan {plan.id})",
                 body=(
-                    f"{len(whens)} scheduled prompt(s) for <#{plan.channel_id}> were not posted "
+                    f"{len(whens)} scheduled prompt(s) for {ChannelRef(plan.channel_id)} were not "
+                    "posted "
                     f"because the bot was offline for more than "
                     f"{self.settings.catchup_grace_hours:g} h past their time: {shown}{more}. "
                     "Post one now with `!prompt post` if it is still useful."
@@ -449,7 +449,7 @@ def _failure_reply(plan: Plan, due_at: datetime, error: object) -> Reply:
     return Reply(
         title=f"Prompt not posted (plan {plan.id})",
         body=(
-            f"The prompt due {discord_timestamp(due_at)} in <#{plan.channel_id}> was not "
+            f"The prompt due {Timestamp(due_at)} in {ChannelRef(plan.channel_id)} was not "
             f"posted: {reason}. It will not be retried; later prompts of this plan are still "
             "scheduled. Check the channel and the bot's permissions."
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
 
@@ -14,8 +14,14 @@ if TYPE_CHECKING:
 LENGTHS = ("short", "long")
 
 
-@command("readings", usage="!readings", help="List the course readings with their ids.")
-async def readings(services: Services, actor: Actor, args: str) -> Reply:
+@command(
+    "readings",
+    usage="!readings",
+    summary="List the course readings with their ids.",
+    help="Every reading with its id, short title, authors and year.",
+    examples=("",),
+)
+async def readings(services: Services, actor: Actor) -> Reply:
     """One line per reading: id, short title, authors and year."""
     library = services.library
     if not library.readings:
@@ -36,27 +42,41 @@ async def readings(services: Services, actor: Actor, args: str) -> Reply:
     )
 
 
-def split_length(args: str) -> tuple[str, bool]:
-    """Take a trailing (or leading) ``short``/``long`` off the reading query."""
+def parse_summary(args: str) -> dict[str, str | None]:
+    """``[reading] [short|long]``: a trailing (or leading) length word, the rest the reading."""
     words = args.split()
     if words and words[-1].lower() in LENGTHS:
-        return " ".join(words[:-1]), words[-1].lower() == "long"
+        return {"reading": " ".join(words[:-1]) or None, "length": words[-1].lower()}
     if words and words[0].lower() in LENGTHS:
-        return " ".join(words[1:]), words[0].lower() == "long"
-    return args.strip(), False
+        return {"reading": " ".join(words[1:]) or None, "length": words[0].lower()}
+    return {"reading": args.strip() or None, "length": None}
 
 
 @command(
     "summary",
     usage="!summary [reading] [short|long]",
-    help="The reading's thesis and key points, quoted from the reading itself.",
+    summary="The thesis and key points of a reading, quoted from it.",
+    help="The reading's thesis and key points (context, case, findings, implications), each "
+    "quoted from the reading itself; `long` gives more.",
+    params=(
+        Param(
+            "reading",
+            "Reading id or words of its title/authors (empty: the only reading)",
+            autocomplete="reading",
+        ),
+        Param("length", "short (default) or long", kind="choice", choices=LENGTHS),
+    ),
+    parse=parse_summary,
+    examples=("serving the people long", "", "kan-ku"),
 )
-async def summary(services: Services, actor: Actor, args: str) -> Reply:
+async def summary(
+    services: Services, actor: Actor, reading: str | None = None, length: str | None = None
+) -> Reply:
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
-    query, long = split_length(args)
-    reading = services.library.find(query)
-    result = services.summaries.get(reading, long)
-    title = truncate(f"{reading.label}: {reading.short_title}", 256)
+    long = length == "long"
+    found = services.library.find(reading or "")
+    result = services.summaries.get(found, long)
+    title = truncate(f"{found.label}: {found.short_title}", 256)
     if result.basis == "none":
         return Reply(
             title=title,
@@ -67,6 +87,6 @@ async def summary(services: Services, actor: Actor, args: str) -> Reply:
     for point in result.points:
         reply.add_field(point.heading, truncate(quote(point.quote), 1024))
     reply.add_field("Source", truncate(result.source, 1024))
-    if not long and reading.text:
-        reply.footer = f"Add “long” for more: !summary {reading.id} long"
+    if not long and found.text:
+        reply.footer = f"Add “long” for more: !summary {found.id} long"
     return reply

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.core.errors import BadArgument, NotFound
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, quote, truncate
 from bot.core.text import defuse_mentions, escape_markdown
 from bot.features.responses.log import Incoming, Outcome, parse_since
@@ -25,28 +25,39 @@ def safe(text: str) -> str:
     return defuse_mentions(escape_markdown(text))
 
 
-def split_prompt_id(args: str) -> tuple[int | None, str]:
-    """``"12 my answer"`` -> ``(12, "my answer")``; ``"my answer"`` -> ``(None, "my answer")``."""
+def parse_respond(args: str) -> dict[str, int | str | None]:
+    """``"12 my answer"`` → id 12 and the answer; a lone number is an answer, not an id."""
     head, _, rest = args.strip().partition(" ")
     match = PROMPT_ID.match(head)
     if match and rest.strip():
-        return int(match.group(1)), rest.strip()
-    return None, args.strip()
+        return {"prompt_id": int(match.group(1)), "text": rest.strip()}
+    return {"prompt_id": None, "text": args.strip() or None}
+
+
+PROMPT_ID_PARAM = Param(
+    "prompt_id", "The prompt's id (shown on the posted prompt)", kind="int", min_value=1
+)
 
 
 @command(
     "respond",
     usage="!respond [prompt-id] <text>",
+    summary="Answer a discussion prompt.",
     help="Answer a discussion prompt (default: the latest open prompt in this channel).",
+    params=(PROMPT_ID_PARAM, Param("text", "Your answer", required=True, rest=True)),
+    parse=parse_respond,
+    examples=("The NGOs trade autonomy for access.",),
 )
-async def respond(services: Services, actor: Actor, args: str) -> Reply:
+async def respond(
+    services: Services, actor: Actor, text: str | None = None, prompt_id: int | None = None
+) -> Reply:
     """Log the caller's answer and confirm it briefly, echoing it without any ping."""
     if actor.guild_id is None:
         raise BadArgument(
             "Answer in the server: in the prompt's thread, as a reply to it, or with `!respond` "
             "in its channel (so your answer lands in the right seminar)."
         )
-    post_id, text = split_prompt_id(args)
+    post_id = prompt_id
     if not text:
         raise BadArgument("Write your answer after the command: `!respond [prompt-id] <text>`.")
     log = services.responses
@@ -92,27 +103,17 @@ async def respond(services: Services, actor: Actor, args: str) -> Reply:
     )
 
 
-def parse_prompt_arg(args: str) -> int | None:
-    """An optional prompt id argument (``12`` or ``#12``)."""
-    if not args.strip():
-        return None
-    match = PROMPT_ID.match(args.strip())
-    if not match:
-        raise BadArgument(
-            f"{safe(truncate(args.strip(), 50))!s} is not a prompt id; try `!responses 12`."
-        )
-    return int(match.group(1))
-
-
 @command(
     "responses",
     usage="!responses [prompt-id]",
-    help="Response counts per prompt and every response as a CSV file.",
+    summary="Response counts per prompt, and every response as a CSV file.",
+    params=(PROMPT_ID_PARAM,),
     instructor=True,
+    examples=("", "1"),
 )
-async def responses(services: Services, actor: Actor, args: str) -> Reply:
+async def responses(services: Services, actor: Actor, prompt_id: int | None = None) -> Reply:
     """Counts per prompt in this server, with the CSV export attached."""
-    post_id = parse_prompt_arg(args)
+    post_id = prompt_id
     log = services.responses
     if post_id is not None and await log.post(post_id, actor.guild_id) is None:
         raise NotFound(f"There is no prompt #{post_id} in this server.")
@@ -141,18 +142,18 @@ async def responses(services: Services, actor: Actor, args: str) -> Reply:
 @command(
     "participation",
     usage="!participation [since]",
-    help="Responses and words per student, as text and a chart.",
+    summary="Responses and words per student, as text and a chart.",
+    params=(
+        Param("since", "Count from this date (YYYY-MM-DD) or time, e.g. 2026-09-01", rest=True),
+    ),
     instructor=True,
+    examples=("", "2026-09-01"),
 )
-async def participation(services: Services, actor: Actor, args: str) -> Reply:
+async def participation(services: Services, actor: Actor, since: str | None = None) -> Reply:
     """Per student: responses and words (since a date, if given), plus a bar chart."""
-    since = (
-        parse_since(args.strip(), services.clock.now(), services.settings.tz)
-        if args.strip()
-        else None
-    )
-    rows = await services.responses.participation(actor.guild_id, since)
-    period = f" since {since:%d %b %Y %H:%M}" if since else ""
+    since_at = parse_since(since, services.clock.now(), services.settings.tz) if since else None
+    rows = await services.responses.participation(actor.guild_id, since_at)
+    period = f" since {since_at:%d %b %Y %H:%M}" if since_at else ""
     if not rows:
         return Reply(title="Participation" + period, body="No responses yet.")
     lines = [

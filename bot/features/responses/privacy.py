@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core.errors import BadArgument
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile
 
 if TYPE_CHECKING:
@@ -36,8 +35,13 @@ Deleting a Discord message marks the answer deleted but keeps it for the instruc
 `!forgetme` is what removes it. Backups taken before you ran `!forgetme` are not changed."""
 
 
-@command("privacy", usage="!privacy", help="What the bot stores about you and who can see it.")
-async def privacy(services: Services, actor: Actor, args: str) -> Reply:
+@command(
+    "privacy",
+    usage="!privacy",
+    summary="What the bot stores about you and who can see it.",
+    examples=("",),
+)
+async def privacy(services: Services, actor: Actor) -> Reply:
     """The privacy notice, with this student's current opt-out state."""
     opted_out = await services.responses.is_opted_out(actor.user_id, actor.guild_id)
     state = (
@@ -48,8 +52,14 @@ async def privacy(services: Services, actor: Actor, args: str) -> Reply:
     return Reply(title="Privacy", body=PRIVACY_TEXT, footer=state)
 
 
-@command("optout", usage="!optout", help="Stop logging your answers to prompts.")
-async def optout(services: Services, actor: Actor, args: str) -> Reply:
+@command(
+    "optout",
+    usage="!optout",
+    summary="Stop logging your answers to prompts.",
+    help="Stop logging your answers to prompts (in a DM: in every server).",
+    private=True,
+)
+async def optout(services: Services, actor: Actor) -> Reply:
     """Record the opt-out; answers already stored stay until ``!forgetme``."""
     await services.responses.optout(actor.user_id, actor.guild_id)
     where = "in this server" if actor.guild_id is not None else "in every server"
@@ -61,8 +71,13 @@ async def optout(services: Services, actor: Actor, args: str) -> Reply:
     )
 
 
-@command("optin", usage="!optin", help="Resume logging your answers to prompts.")
-async def optin(services: Services, actor: Actor, args: str) -> Reply:
+@command(
+    "optin",
+    usage="!optin",
+    summary="Resume logging your answers to prompts.",
+    private=True,
+)
+async def optin(services: Services, actor: Actor) -> Reply:
     """Lift the opt-outs that apply here (all of them from a DM)."""
     lifted = await services.responses.optin(actor.user_id, actor.guild_id)
     body = (
@@ -76,13 +91,17 @@ async def optin(services: Services, actor: Actor, args: str) -> Reply:
 @command(
     "mydata",
     usage="!mydata [json|csv]",
+    summary="Get your stored answers as a file.",
     help="Get everything the bot stores about you, as a file by DM.",
+    params=(
+        Param("format", "json (with edit history) or csv", kind="choice", choices=("json", "csv")),
+    ),
+    private=True,
+    examples=("", "csv"),
 )
-async def mydata(services: Services, actor: Actor, args: str) -> Reply:
+async def mydata(services: Services, actor: Actor, format: str | None = None) -> Reply:  # noqa: A002
     """The caller's own responses (with history and opt-outs in JSON), sent privately."""
-    fmt = args.strip().lower() or "json"
-    if fmt not in ("json", "csv"):
-        raise BadArgument("Choose `!mydata json` or `!mydata csv`.")
+    fmt = format or "json"
     data = await services.responses.my_data(actor.user_id, fmt)
     count = len(await services.responses.rows(user_id=actor.user_id))
     return Reply(
@@ -97,11 +116,22 @@ async def mydata(services: Services, actor: Actor, args: str) -> Reply:
 @command(
     "forgetme",
     usage="!forgetme [confirm]",
+    summary="Erase every answer stored about you.",
     help="Erase every answer the bot stored about you (asks for confirmation first).",
+    params=(
+        Param(
+            "confirm",
+            "Type 'confirm' to erase; without it you get an explanation",
+            kind="choice",
+            choices=("confirm",),
+        ),
+    ),
+    private=True,
+    examples=("",),
 )
-async def forgetme(services: Services, actor: Actor, args: str) -> Reply:
+async def forgetme(services: Services, actor: Actor, confirm: str | None = None) -> Reply:
     """Explain first; erase only on ``!forgetme confirm``."""
-    if args.strip().lower() != "confirm":
+    if confirm != "confirm":
         count = len(await services.responses.rows(user_id=actor.user_id))
         return Reply(
             title="Erase your data?",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.charts import bar_chart_png
 from bot.core.errors import AmbiguousReading, BadArgument, NotFound, UnknownReading
-from bot.core.registry import Actor, command
+from bot.core.registry import Actor, Param, command
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_VALUE_MAX,
@@ -197,12 +197,22 @@ def _unknown(services: Services, query: str) -> UnknownReading:
 @command(
     "themes",
     usage="!themes [reading | concept | compare <reading> <reading>]",
+    summary="A reading's themes with quotes, a concept, or two readings compared.",
     help="A reading's themes, each weighted and quoted from the reading; a glossary concept "
     "with its evidence and prompts; or two readings compared.",
+    params=(
+        Param(
+            "query",
+            "A reading, a glossary concept, or 'compare <reading> <reading>'",
+            rest=True,
+            autocomplete="reading_or_concept",
+        ),
+    ),
+    examples=("", "co-optation", "kan-ku"),
 )
-async def themes(services: Services, actor: Actor, args: str) -> Reply:
-    """Route to the fingerprint, concept or comparison view from the raw arguments."""
-    text = " ".join(args.split())
+async def themes(services: Services, actor: Actor, query: str | None = None) -> Reply:
+    """Route to the fingerprint, concept or comparison view."""
+    text = " ".join((query or "").split())
     words = text.split()
     if words and words[0].lower() == "compare":
         first, second = _resolve_pair(services, " ".join(words[1:]))
@@ -238,12 +248,22 @@ def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
 @command(
     "prompt bank",
     usage="!prompt bank [theme | reading]",
+    summary="Browse the prompt bank, for a theme or a reading.",
     help="Discussion prompts with their ids (for !prompt post / !prompt schedule), "
     "for a glossary theme or a reading.",
+    params=(
+        Param(
+            "query",
+            "A reading, a glossary theme or words to look for (optional)",
+            rest=True,
+            autocomplete="reading_or_concept",
+        ),
+    ),
+    examples=("", "co-optation"),
 )
-async def prompt_bank(services: Services, actor: Actor, args: str) -> Reply:
+async def prompt_bank(services: Services, actor: Actor, query: str | None = None) -> Reply:
     """List prompts: all of them, those tagged with a concept, or those for a reading."""
-    query = " ".join(args.split())
+    query = " ".join((query or "").split())
     bank = services.prompt_bank
     if not query:
         prompts, scope = bank.all(), "all readings"

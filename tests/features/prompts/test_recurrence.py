@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.errors import BadArgument
+from bot.core.registry import REGISTRY, parse_text
+from bot.features import load_commands
 from bot.features.prompts.recurrence import (
     Limits,
+    build_schedule,
     next_after,
     occurrences,
-    parse_schedule,
     parse_when,
     rule_string,
     to_utc_iso,
@@ -22,6 +25,22 @@ from bot.features.prompts.recurrence import (
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # a Saturday, before the spring change
 LIMITS = Limits(max_days_ahead=366, min_recurrence_minutes=60)
+
+
+def parse_schedule(args, now, tz, limits):
+    """What ``!prompt schedule`` reads from its text: the declared parser, then the rule."""
+    load_commands()
+    options = parse_text(REGISTRY["prompt schedule"], args)
+    first, recurrence = build_schedule(
+        options["when"], options["every"], options["count"], options["until"], now, tz, limits
+    )
+    channel = options["channel"]
+    return SimpleNamespace(
+        first=first,
+        recurrence=recurrence,
+        channel_id=channel.id if channel else None,
+        content=options["prompt"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +122,7 @@ def test_flags_may_follow_the_text():
         ("+1h --every day --count 400 Daily for too long", "days ahead"),
         ("+1h --every day --until 2027-01-01 Until too late", "days ahead"),
         ("+1h --count 3 No every", "--every"),
-        ("+1h", "What should I post"),
+        ("+1h", "Missing `prompt`"),
     ],
 )
 def test_limits_and_mistakes_are_refused(args, needle):
