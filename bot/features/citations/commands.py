@@ -81,7 +81,7 @@ def parse_cite(args: str) -> dict[str, str | None]:
     if quoted is not None:
         return {"style": quoted[0], "reading": quoted[1].strip() or None}
     first, _, rest = args.strip().partition(" ")
-    if first and (first.lower() in (*STYLES, "styles") or is_style_name(first) is not None):
+    if first and (first.lower() in (*STYLES, "styles") or is_style_name(first)):
         return {"style": first, "reading": rest.strip() or None}
     return {"style": None, "reading": args.strip() or None}
 
