@@ -6,6 +6,7 @@ console run the very same database, library and engines. Feature components atta
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,8 @@ class Services:
         services.components["responses"] = services.responses  # close() flushes its queue
         # Citations render in the background (citeproc-js in a worker thread, cached in the
         # database); close() stops it.
-        services.citations.start(library.readings, db, [default_style(settings.citation_style)])
+        course_style = await asyncio.to_thread(default_style, settings.citation_style)
+        services.citations.start(library.readings, db, [course_style])
         services.components["citations"] = services.citations
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
