@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import stats_ms
-from bot.core.clock import FakeClock
+from bot.core.times import to_db as to_iso
 from bot.features.responses.log import Incoming, ResponseLog
-from bot.features.responses.store import to_iso
 from bot.storage import Database
+from tests.helpers.clock import FakeClock
 
 T0 = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
 THREAD = 5000

@@ -21,8 +21,8 @@ from types import SimpleNamespace
 from bench.common import percentile
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.times import to_db
 from bot.features.prompts.posting import PostResult
-from bot.features.prompts.recurrence import to_utc_iso
 from bot.services import Services
 
 PLANS = 10_000
@@ -58,9 +58,9 @@ async def seed(svc: Services, far: datetime) -> None:
             7,
             100,
             f"Question {i}?",
-            to_utc_iso(far + timedelta(minutes=i)),
+            to_db(far + timedelta(minutes=i)),
             "UTC",
-            to_utc_iso(far),
+            to_db(far),
         )
         for i in range(PLANS)
     ]
@@ -82,7 +82,7 @@ async def burst(svc, poster, ids, per_second):
             due = base + timedelta(seconds=n // per_second)
             poster.due[occ_id] = due
             await conn.execute(
-                "UPDATE occurrences SET due_at = ? WHERE id = ?", (to_utc_iso(due), occ_id)
+                "UPDATE occurrences SET due_at = ? WHERE id = ?", (to_db(due), occ_id)
             )
     svc.scheduler.wake()
     await asyncio.sleep(2 + len(ids) / per_second)

@@ -9,10 +9,11 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.cli_data import add_data_commands
 from bot.config import Settings, load_settings
-from bot.coursedata import check_seed_data
+from bot.storage.db import DatabaseUnavailable
 
 log = logging.getLogger("bot")
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -40,7 +41,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 2
     _setup_logging(settings)
+    # The database is checked before discord.py and the features are imported (seconds),
+    # so a broken one ends the process within a second or two.
+    asyncio.run(_preflight(settings))
     return asyncio.run(_run_bot(settings))
+
+
+async def _preflight(settings: Settings) -> None:
+    """Before connecting to Discord: the database opens (one line and exit 1 if not).
+
+    Also says in the first lines when another process holds the scheduler, so an operator
+    who started a second bot sees at once that this one will only stand by.
+    """
+    from bot.features.prompts.store import PlanStore
+    from bot.storage import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        holder = await PlanStore(db).lease_holder(datetime.now(UTC))
+    finally:
+        await db.close()
+    if holder is not None:
+        print(
+            f"Another bot process ({holder.owner_info or holder.owner}) holds the prompt "
+            f"scheduler of {settings.database_path} until {holder.expires_at:%H:%M:%S} UTC: "
+            "this one answers commands but posts no prompts until that lease ends.",
+            file=sys.stderr,
+        )
 
 
 async def _run_bot(settings: Settings) -> int:
@@ -62,6 +89,8 @@ async def _run_bot(settings: Settings) -> int:
         exc = runner.exception()
         if isinstance(exc, discord.LoginFailure):
             print("Discord refused the token: check DISCORD_TOKEN.", file=sys.stderr)
+        elif isinstance(exc, DatabaseUnavailable):
+            print(f"seminar-bot: {exc}", file=sys.stderr)
         else:
             log.error("the bot stopped", exc_info=exc)
         code = 1
@@ -79,6 +108,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     """The offline console: same commands, plain text."""
     settings = load_settings()
     _setup_logging(settings)
+    asyncio.run(_preflight(settings))  # before the heavy imports: fail in a second or two
     from bot.core.console import run_console
 
     return asyncio.run(run_console(settings, user=args.user, instructor=args.instructor))
@@ -87,11 +117,12 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_seeds_check(args: argparse.Namespace) -> int:
     """Print every reading with its fields and every warning; exit 1 if a file failed."""
     settings = load_settings()
+    from bot.coursedata import check_seed_data
     from bot.features.readings.library import SeedLimits, load_library, seeds_report
 
     library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
     base_warnings = len(library.warnings)
-    for extra_check in SEED_CHECKS:
+    for extra_check in [check_seed_data, *SEED_CHECKS]:
         library.warnings.extend(extra_check(settings))
     code = 1 if library.failed_files or len(library.warnings) > base_warnings else 0
     if args.json:
@@ -138,8 +169,10 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-# Other seed files (glossary, prompt bank) add validators here: each returns warnings.
-SEED_CHECKS: list[Callable[[Settings], list[str]]] = [check_seed_data]
+# Validators of other seed files, run after the glossary and prompt bank's
+# (``bot.coursedata.check_seed_data``, imported lazily: it pulls in the theme engine, seconds
+# that a failing start-up must not wait for). Each returns warnings.
+SEED_CHECKS: list[Callable[[Settings], list[str]]] = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,10 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``seminar-bot`` console script."""
+    """Entry point of the ``seminar-bot`` console script.
+
+    A database that cannot be opened ends any command with one line on stderr and exit
+    status 1 (``Database.open`` has closed its thread, so the process really ends).
+    """
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except DatabaseUnavailable as exc:
+        print(f"seminar-bot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

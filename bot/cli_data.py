@@ -53,8 +53,12 @@ def cmd_export_responses(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_bytes(data)
+        try:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_bytes(data)
+        except OSError as exc:
+            print(f"Cannot write {args.output} ({exc.strerror or exc}).", file=sys.stderr)
+            return 1
         print(f"Wrote {args.output} ({len(data)} bytes).", file=sys.stderr)
     return 0
 

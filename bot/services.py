@@ -13,6 +13,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.replies import Reply
+from bot.core.times import to_db
 from bot.coursedata import load_course_data
 from bot.features.citations import CitationEngine
 from bot.features.citations.styles import default_style
@@ -49,15 +51,36 @@ class Services:
     data_warnings: list[str] = field(default_factory=list)
     responses: ResponseLog = field(init=False)
     scheduler: Scheduler = field(init=False)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
-        """Open the database first, then load the library (the order setup_hook relies on)."""
+        """Open the database first, then load the library (the order setup_hook relies on).
+
+        Raises ``DatabaseUnavailable`` (one line) when the database cannot be used; if a later
+        step fails, everything opened so far is closed again before the error goes on, so no
+        task or database thread outlives a failed start.
+        """
         db = await Database.open(settings.database_path)
+        try:
+            services = cls._build(settings, db, clock)
+        except BaseException:
+            await db.close()
+            raise
+        try:
+            await services._record_readings()
+        except BaseException:
+            await services.close()
+            raise
+        return services
+
+    @classmethod
+    def _build(cls, settings: Settings, db: Database, clock: Clock | None) -> Services:
         library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
+        services.summaries.warm(library.readings)  # PDFs: summaries made at start-up
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
@@ -65,18 +88,36 @@ class Services:
         services.components["responses"] = services.responses  # close() flushes its queue
         # Citations render in the background (citeproc-js in a worker thread, cached in the
         # database); close() stops it.
-        course_style = await asyncio.to_thread(default_style, settings.citation_style)
-        services.citations.start(library.readings, db, [course_style])
+        # (a repository style id here reads the style index once, ~1 s, before any command)
+        services.citations.start(library.readings, db, [default_style(settings.citation_style)])
         services.components["citations"] = services.citations
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)
         services.components["scheduler"] = services.scheduler
-        await services._record_readings()
+        db.on_damaged.append(services._report_damaged)
         return services
+
+    def _report_damaged(self, exc: BaseException) -> None:
+        """Tell the instructors once that the database is damaged (the scheduler's notices)."""
+        reply = Reply(
+            title="The bot's database is damaged",
+            body=(
+                f"A query on {self.settings.database_path} failed: {exc}. Commands that need "
+                "the damaged data answer with a short error; the rest keep working. Stop the "
+                "bot, keep a copy of the file, then restore the latest backup made with "
+                "`seminar-bot db backup` (or move the file away to start empty)."
+            ),
+            error=True,
+        )
+        task = asyncio.get_running_loop().create_task(
+            self.scheduler.notify_instructors(reply), name="report-damaged-db"
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _record_readings(self) -> None:
         """Remember which readings were loaded (reports can then name readings that left)."""
-        now = self.clock.now().isoformat()
+        now = to_db(self.clock.now())
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
@@ -86,9 +127,20 @@ class Services:
             )
 
     async def close(self) -> None:
-        """Stop background work and close the database."""
-        for component in list(self.components.values()):
+        """Stop background work, newest first, then close the database.
+
+        The scheduler and citations stop before the response log drains its write queue, and
+        every task has ended before the database's final checkpoint.
+        """
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=2)
+        for component in reversed(list(self.components.values())):
             closer = getattr(component, "aclose", None)
             if closer is not None:
-                await closer()
+                try:
+                    await closer()
+                except Exception:
+                    log.exception("closing %s failed", type(component).__name__)
         await self.db.close()

@@ -24,7 +24,7 @@ from cogs._common import core_command, run
 if TYPE_CHECKING:
     from bot.app import SeminarBot
     from bot.features.responses.log import ResponseLog
-    from bot.features.responses.store import PostView
+    from bot.storage.posts import Post as PostView
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.features.responses.log import Incoming, ResponseLog
 from bot.storage import Database
+from tests.helpers.clock import FakeClock
 from tests.helpers.responses import T0, add_post
 
 

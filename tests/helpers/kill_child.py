@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.core.clock import FakeClock
 from bot.core.registry import dispatch
 from bot.features.prompts.posting import PostRequest, PostResult
 from bot.services import Services
+from tests.helpers.clock import FakeClock
 from tests.helpers.prompt_fakes import TEACHER
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.features.responses.store import to_iso
+from bot.core.times import to_db as to_iso
 
 T0 = datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
 

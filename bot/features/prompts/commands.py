@@ -22,7 +22,9 @@ from bot.features.prompts.recurrence import (
     ISO_DATE,
     Limits,
     build_schedule,
+    describe_gaps,
     next_after,
+    nonexistent_times,
     on_local_date,
     rule_string,
     split_schedule_text,
@@ -205,9 +207,10 @@ async def prompt_schedule(
     scheduler = services.scheduler
     settings = services.settings
     now = services.clock.now()
-    first, recurrence = await asyncio.to_thread(
+    typed, recurrence = await asyncio.to_thread(
         build_schedule, when, every, count, until, now, settings.tz, Limits.from_settings(settings)
     )
+    first = typed.at
     content = resolve_content(services, prompt)
     channel_id = await _check_channel(scheduler, actor, channel)
     rule = rule_string(recurrence, settings.tz) if recurrence else None
@@ -233,6 +236,11 @@ async def prompt_schedule(
         if total > len(times):
             shown += f"\n… and {total - len(times)} more"
         reply.add_field("Next times", shown)
+    gaps = nonexistent_times(plan.dtstart, plan.rrule, plan.zone) if plan.rrule else []
+    if typed.skipped and typed.wall is not None and not gaps:
+        gaps = [typed.wall]
+    if gaps:
+        reply.add_field("Clock change", describe_gaps(gaps, plan.rrule, plan.zone))
     reply.add_field("Prompt", quote(_question(content.question, 900)))
     return reply
 

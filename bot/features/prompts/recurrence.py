@@ -24,20 +24,17 @@ from dateutil.rrule import DAILY, HOURLY, WEEKLY, rrule, rrulestr
 from bot.core.errors import BadArgument
 from bot.core.registry import channel_token
 from bot.core.replies import ChannelRef, Timestamp
+from bot.core.times import ISO_DATE, When, parse_when, resolve_local, split_when, to_db
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-RELATIVE = re.compile(r"^\+(\d{1,7})\s*(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CLOCK_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 EVERY = re.compile(
     r"--every\s+(?:(\d{1,4})\s+)?(hour|hours|hourly|day|days|daily|week|weeks|weekly)\b",
     re.IGNORECASE,
 )
 COUNT = re.compile(r"--count\s+(\d{1,6})\b", re.IGNORECASE)
 UNTIL = re.compile(r"--until\s+(\"[^\"]+\"|“[^”]+”|\S+(?:\s+\d{1,2}:\d{2})?)", re.IGNORECASE)
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 FREQ_NAMES = {HOURLY: "hour", DAILY: "day", WEEKLY: "week"}
 FREQ_MINUTES = {HOURLY: 60, DAILY: 1440, WEEKLY: 10080}
 CATCHUP_SCAN_MAX = 10_000
@@ -67,6 +64,7 @@ class Recurrence:
     interval: int = 1
     count: int | None = None
     until: datetime | None = None  # aware; the last allowed instant
+    wall_time: time | None = None  # the planned local time of day (kept across a DST gap)
 
     def describe(self) -> str:
         """Describe the rule in short English (``every 2 days, 12 times``)."""
@@ -87,96 +85,11 @@ class ScheduleSpec:
     content: str
 
 
-def to_utc_iso(when: datetime) -> str:
-    """Format an instant for storage: ISO 8601 in UTC, whole seconds (sorts as text)."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime")
-    return when.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def from_iso(text: str) -> datetime:
-    """Parse a stored instant back to an aware UTC datetime."""
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Attach ``tz`` to a wall-clock time (first of two in the autumn fold) and go to UTC."""
-    return naive.replace(tzinfo=tz).astimezone(UTC)
-
-
-def _split_leading_when(args: str) -> tuple[str, str]:
-    """Take ``<when>`` off the front: a quoted phrase, ``DATE TIME`` or one token."""
-    args = args.strip()
-    if not args:
-        raise BadArgument('Say when: `+2h`, `2025-03-04T10:00` or `"next tuesday 10:00"`.')
-    if args[0] in "\"“'":
-        closing = {'"': '"', "“": "”", "'": "'"}[args[0]]
-        end = args.find(closing, 1)
-        if end == -1:
-            raise BadArgument("The quoted time has no closing quote.")
-        return args[1:end].strip(), args[end + 1 :].strip()
-    parts = args.split(None, 2)
-    if len(parts) >= 2 and ISO_DATE.match(parts[0]) and CLOCK_TIME.match(parts[1]):
-        return f"{parts[0]}T{parts[1]}", (parts[2] if len(parts) > 2 else "")
-    first, _, rest = args.partition(" ")
-    return first, rest.strip()
-
-
-def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """Turn ``+2h``, an ISO 8601 date-time or natural language into an aware UTC instant.
-
-    ISO times without an offset are read in ``tz`` (the course's ``TIMEZONE``), because that is
-    the clock the instructor and students live by. The result may be in the past; callers
-    decide what a past time means.
-    """
-    text = text.strip()
-    if not text:
-        raise BadArgument('Say when: `+2h`, `2025-03-04T10:00` or `"next tuesday 10:00"`.')
-    relative = RELATIVE.match(text.lower())
-    if relative:
-        amount = int(relative.group(1)) * UNIT_SECONDS[relative.group(2)[0]]
-        return (now + timedelta(seconds=amount)).astimezone(UTC)
-    candidate = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
-    if re.match(r"^\d{4}-\d{2}-\d{2}", candidate):
-        try:
-            value = datetime.fromisoformat(candidate.replace("z", "Z"))
-        except ValueError:
-            raise BadArgument(
-                f"`{text}` is not an ISO 8601 date-time (for example `2025-03-04T10:00`)."
-            ) from None
-        if ISO_DATE.match(candidate):
-            raise BadArgument(f"`{text}` has no time of day; add one, e.g. `{text}T10:00`.")
-        if value.tzinfo is None:
-            return _localize(value, tz)
-        return value.astimezone(UTC)
-    return _parse_natural(text, now, tz)
-
-
-def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """Natural language via dateparser, preferring the future, read in the course time zone."""
-    import dateparser  # slow to import; only needed for quoted phrases
-
-    base = now.astimezone(tz).replace(tzinfo=None)
-    value = dateparser.parse(
-        text,
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "TIMEZONE": tz.key,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "RELATIVE_BASE": base,
-        },
-    )
-    if value is None:
-        raise BadArgument(
-            f"I could not understand the time `{text}`. Try `+2h`, `2025-03-04T10:00` "
-            'or a phrase in quotes such as `"next tuesday 10:00"`.'
-        )
-    # dateparser attaches a fixed offset to the wall-clock time it read in ``tz``; re-localise
-    # that wall-clock time with the real zone so the DST rules are zoneinfo's, not a guess.
-    return _localize(value.replace(tzinfo=None), tz)
+def _localize(naive: datetime, tz: ZoneInfo | type[UTC]) -> datetime:
+    """A wall-clock time of the rule's clock as an instant (gap → first instant after it)."""
+    if tz is UTC:
+        return naive.replace(tzinfo=UTC)
+    return resolve_local(naive, tz)[0]  # type: ignore[arg-type]
 
 
 def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
@@ -185,7 +98,7 @@ def parse_until(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     if ISO_DATE.match(text):
         day = date.fromisoformat(text)
         return _localize(datetime.combine(day, time(23, 59, 59)), tz)
-    return parse_when(text, now, tz)
+    return parse_when(text, now, tz).at
 
 
 MINUTES = re.compile(r"^(\d+\s+)?(min|minute|minutes|mins|sec|second|seconds|s|m)$", re.I)
@@ -268,7 +181,7 @@ def split_schedule_text(args: str) -> dict[str, Any]:
     Only splits the text; :func:`build_schedule` reads the time and the rule, for text and
     slash options alike.
     """
-    when_text, rest = _split_leading_when(args)
+    when_text, rest = split_when(args)
     rest, flags = _take_flags(rest)
     channel, content = take_channel(rest)
     return {
@@ -289,13 +202,16 @@ def build_schedule(
     now: datetime,
     tz: ZoneInfo,
     limits: Limits,
-) -> tuple[datetime, Recurrence | None]:
-    """The first due instant and the recurrence, validated against ``limits``.
+) -> tuple[When, Recurrence | None]:
+    """The first due time as typed (``When``) and the recurrence, validated against ``limits``.
 
     Raises :class:`BadArgument` for an unreadable time or rule, a past time, a time beyond
     ``limits.max_days_ahead``, or a rule without exactly one end.
     """
-    first = parse_when(when, now, tz)
+    typed = parse_when(when, now, tz)
+    first = typed.at
+    # The planned local time of day: a daily or weekly rule keeps it after a DST gap.
+    wall = (typed.wall or first.astimezone(tz).replace(tzinfo=None)).time()
     recurrence = None
     if every:
         freq, interval = parse_every(every)
@@ -306,12 +222,12 @@ def build_schedule(
             )
         if count is not None and until_at is not None:
             raise BadArgument("Use either `--count` or `--until`, not both.")
-        recurrence = Recurrence(freq, interval, count, until_at)
+        recurrence = Recurrence(freq, interval, count, until_at, wall)
     elif count is not None or until:
         raise BadArgument("`--count` and `--until` go with `--every`.")
     spec = ScheduleSpec(first=first, recurrence=recurrence, channel_id=None, content="")
     validate(spec, now, tz, limits)
-    return first, recurrence
+    return typed, recurrence
 
 
 def validate(spec: ScheduleSpec, now: datetime, tz: ZoneInfo, limits: Limits) -> None:
@@ -353,9 +269,17 @@ def validate(spec: ScheduleSpec, now: datetime, tz: ZoneInfo, limits: Limits) ->
 
 
 def rule_string(rec: Recurrence, tz: ZoneInfo) -> str:
-    """Write the RFC 5545 RRULE body stored in ``plans.rrule`` (UNTIL in the rule's clock)."""
+    """Write the RFC 5545 RRULE body stored in ``plans.rrule`` (UNTIL in the rule's clock).
+
+    A daily or weekly rule carries the planned local time of day as ``BYHOUR``/``BYMINUTE``/
+    ``BYSECOND``: when the first time falls in a DST gap, the stored first instant is the end
+    of the gap (02:00), but later days must return to the planned 01:30.
+    """
     freq = {HOURLY: "HOURLY", DAILY: "DAILY", WEEKLY: "WEEKLY"}[rec.freq]
     parts = [f"FREQ={freq}", f"INTERVAL={rec.interval}"]
+    wall = rec.wall_time
+    if wall is not None and rec.freq != HOURLY:
+        parts.append(f"BYHOUR={wall.hour};BYMINUTE={wall.minute};BYSECOND={wall.second}")
     if rec.count is not None:
         parts.append(f"COUNT={rec.count}")
     if rec.until is not None:
@@ -368,7 +292,62 @@ def _rule(dtstart: datetime, rule: str, tz: ZoneInfo) -> tuple[rrule, ZoneInfo |
     """Build the dateutil rule over naive wall-clock times of its base zone."""
     base: ZoneInfo = UTC if "FREQ=HOURLY" in rule else tz  # type: ignore[assignment]
     start = dtstart.astimezone(base).replace(tzinfo=None)
+    wall = _planned_time(rule)
+    if wall is not None and base is not UTC:
+        # The stored first instant may be a gap's end (02:00 for a planned 01:30): the rule
+        # runs from the planned wall-clock time of that day (or the day before, if the gap
+        # pushed it past midnight).
+        planned = datetime.combine(start.date(), wall)
+        if planned > start:
+            planned -= timedelta(days=1)
+        start = planned
     return rrulestr(rule, dtstart=start), base  # type: ignore[return-value]
+
+
+def _planned_time(rule: str) -> time | None:
+    """The ``BYHOUR``/``BYMINUTE``/``BYSECOND`` time of day of a rule, if it names one."""
+    fields = dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+    if "BYHOUR" not in fields:
+        return None
+    return time(
+        int(fields["BYHOUR"]), int(fields.get("BYMINUTE", 0)), int(fields.get("BYSECOND", 0))
+    )
+
+
+def describe_gaps(gaps: list[datetime], rule: str | None, tz: ZoneInfo) -> str:
+    """Say which planned wall-clock times do not exist (DST gaps) and when they post instead."""
+    lines = []
+    for naive in gaps:
+        used = resolve_local(naive, tz)[0].astimezone(tz)
+        lines.append(
+            f"{naive:%H:%M} does not exist on {naive:%Y-%m-%d} in {tz.key} (the clocks go "
+            f"forward): that prompt is posted once at {used:%H:%M} {used.tzname()}, the first "
+            "minute after the change."
+        )
+    if rule:
+        lines.append(f"The other days keep {gaps[0]:%H:%M}.")
+    return "\n".join(lines)
+
+
+def nonexistent_times(
+    dtstart: datetime, rule: str | None, tz: ZoneInfo, limit: int = 10
+) -> list[datetime]:
+    """Planned wall-clock times of a plan that fall in a DST gap (naive, local), up to ``limit``.
+
+    Each of them is posted once, at the first instant after its gap.
+    """
+    if not rule or "FREQ=HOURLY" in rule:
+        return []
+    compiled, _ = _rule(dtstart, rule, tz)
+    found = []
+    for seq, naive in enumerate(compiled, start=1):
+        if seq > CATCHUP_SCAN_MAX:
+            break
+        if resolve_local(naive, tz)[1]:
+            found.append(naive)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def occurrences(dtstart: datetime, rule: str | None, tz: ZoneInfo) -> Iterator[datetime]:
@@ -390,7 +369,7 @@ def next_after(
 ) -> tuple[int, datetime] | None:
     """Find the first due instant after ``after`` (and its 1-based number), skipping exdates."""
     for seq, when in enumerate(occurrences(dtstart, rule, tz), start=1):
-        if when > after and to_utc_iso(when) not in exdates:
+        if when > after and to_db(when) not in exdates:
             return seq, when
     return None
 
@@ -406,7 +385,7 @@ def upcoming(
     """Up to ``limit`` due instants at or after ``after`` (for replies and listings)."""
     found = []
     for when in occurrences(dtstart, rule, tz):
-        if when >= after and to_utc_iso(when) not in exdates:
+        if when >= after and to_db(when) not in exdates:
             found.append(when)
             if len(found) >= limit:
                 break

@@ -18,6 +18,12 @@ Design (also in the README, "Scheduled prompts: at most once"):
 * **Catch-up.** Occurrences that came due while the bot was down: only the latest one is
   posted, labelled late, if it is less than ``CATCHUP_GRACE`` late; the others are recorded as
   missed and the instructors get one message per plan. The next occurrence is in the future.
+* **One scheduler per database.** A process posts and reconciles only while it holds the
+  ``scheduler_lease`` row (owner id, heartbeat, expiry; renewed every ``LEASE_RENEW`` by its
+  own task). A second process on the same file stands by — it says so in its log at start —
+  and takes over when the lease expires (the holder died) or is released (a clean stop).
+  Every claim checks the lease in its own transaction, so a process that lost the lease
+  claims nothing more.
 * **Isolation.** Each occurrence is delivered in its own task; any exception there is caught,
   recorded on the occurrence and reported. Transient errors (5xx) are retried a bounded
   number of times; permanent ones (Forbidden, NotFound) fail at once. Either way the plan's
@@ -29,12 +35,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.replies import ChannelRef, Reply, Timestamp
+from bot.core.times import to_db
 from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
@@ -48,10 +58,9 @@ from bot.features.prompts.recurrence import (
     CATCHUP_SCAN_MAX,
     next_after,
     occurrences,
-    to_utc_iso,
     total_count,
 )
-from bot.features.prompts.store import Claimed, Occurrence, Plan, PlanStore
+from bot.features.prompts.store import Claimed, Lease, LeaseLost, Occurrence, Plan, PlanStore
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -63,6 +72,9 @@ RECONCILE_WINDOW = timedelta(minutes=5)
 ERROR_BACKOFF = timedelta(seconds=30)
 DEFAULT_RETRY_DELAYS = (2.0, 10.0, 30.0)
 SHUTDOWN_TIMEOUT_S = 3.0
+LEASE_TTL = timedelta(seconds=30)
+LEASE_RENEW = timedelta(seconds=10)
+STANDBY_POLL = timedelta(seconds=5)
 
 
 class Scheduler:
@@ -94,6 +106,13 @@ class Scheduler:
         self._closing = False
         self._missed: dict[int, tuple[Plan, list[datetime]]] = {}
         self.posted_count = 0
+        self.owner = uuid.uuid4().hex
+        self.owner_info = f"pid {os.getpid()} on {socket.gethostname()}"
+        self.holds_lease = False
+        self.standing_by: Lease | None = None  # the other holder, while this one waits
+        self._lease_task: asyncio.Task[None] | None = None
+        self._lease_wake = asyncio.Event()
+        self._reconciled = False
 
     # ----------------------------------------------------------------- lifecycle
     @property
@@ -118,6 +137,11 @@ class Scheduler:
         if self.poster is None:
             raise RuntimeError("attach a Poster before starting the scheduler")
         self._closing = False
+        try:
+            await self._hold_lease()
+        except Exception:
+            log.exception("could not read the scheduler lease; retrying in the background")
+        self._lease_task = asyncio.create_task(self._keep_lease(), name="scheduler-lease")
         self._task = asyncio.create_task(self._run(), name="prompt-scheduler")
 
     def wake(self) -> None:
@@ -130,12 +154,22 @@ class Scheduler:
         A send cancelled here leaves its occurrence ``sending``; the next start reconciles it.
         """
         self._closing = True
-        tasks = [t for t in [self._task, *self._inflight] if t is not None and not t.done()]
+        tasks = [
+            t
+            for t in [self._task, self._lease_task, *self._inflight]
+            if t is not None and not t.done()
+        ]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT_S)
-        self._task = None
+        self._task = self._lease_task = None
+        if self.holds_lease:
+            self.holds_lease = False
+            try:
+                await self.store.release_lease(self.owner, self.clock.now())
+            except Exception:
+                log.warning("could not release the scheduler lease; it expires by itself")
 
     async def settle(self, max_rounds: int = 10_000) -> None:
         """Wait until nothing is due and no send is in flight (for tests and the bench)."""
@@ -149,19 +183,81 @@ class Scheduler:
             if not self._sleeping:
                 await asyncio.sleep(0.001)
                 continue
+            if not self.holds_lease:  # standing by: another process posts
+                return
             nxt = await self.store.next_due()
             if (nxt is None or nxt > self.clock.now()) and self._sleeping and not self._inflight:
                 return
             await asyncio.sleep(0.001)
         raise RuntimeError("scheduler did not settle")
 
+    # ----------------------------------------------------------------- the lease
+    async def _hold_lease(self) -> bool:
+        """Take or renew the lease; log when this process starts or stops standing by."""
+        holder = await self.store.acquire_lease(
+            self.owner, self.owner_info, self.clock.now(), LEASE_TTL
+        )
+        if holder.owner == self.owner:
+            if not self.holds_lease:
+                if self.standing_by is not None:
+                    log.warning(
+                        "took over the prompt scheduler of %s from %s",
+                        self.store.db.path,
+                        self.standing_by.owner_info,
+                    )
+                self.holds_lease, self.standing_by = True, None
+                self._wake.set()
+            return True
+        if self.holds_lease:
+            log.warning("lost the prompt scheduler to %s; standing by", holder.owner_info)
+            self._reconciled = False
+        elif self.standing_by is None or self.standing_by.owner != holder.owner:
+            log.warning(
+                "another bot process (%s) holds the prompt scheduler of %s until %s UTC: "
+                "standing by (commands still work; no prompts are posted from here until "
+                "that lease ends)",
+                holder.owner_info,
+                self.store.db.path,
+                f"{holder.expires_at:%H:%M:%S}",
+            )
+        self.holds_lease, self.standing_by = False, holder
+        return False
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease every ``LEASE_RENEW``; while standing by, try again soon."""
+        while not self._closing:
+            now = self.clock.now()
+            if self.holds_lease:
+                until = now + LEASE_RENEW
+            else:
+                expiry = self.standing_by.expires_at if self.standing_by else now
+                until = max(now, min(expiry, now + STANDBY_POLL))
+            await self.clock.sleep_until(until, self._lease_wake)
+            self._lease_wake.clear()
+            try:
+                await self._hold_lease()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("could not renew the scheduler lease")
+
     # ----------------------------------------------------------------- the loop
     async def _run(self) -> None:
-        try:
-            await self.reconcile()
-        except Exception:
-            log.exception("reconciling unfinished prompt posts failed")
         while not self._closing:
+            if not self.holds_lease:
+                self._sleeping = True
+                try:
+                    self._wake.clear()
+                    await self._wake.wait()
+                finally:
+                    self._sleeping = False
+                continue
+            if not self._reconciled:
+                self._reconciled = True
+                try:
+                    await self.reconcile()
+                except Exception:
+                    log.exception("reconciling unfinished prompt posts failed")
             self._wake.clear()
             try:
                 await self.run_due()
@@ -194,6 +290,12 @@ class Scheduler:
                 for occ, plan in batch:
                     try:
                         await self._handle_due(occ, plan, now)
+                    except LeaseLost:
+                        log.warning("another process took the prompt scheduler; standing by")
+                        self.holds_lease = False
+                        self._reconciled = False
+                        self._lease_wake.set()
+                        return
                     except Exception:
                         log.exception("could not handle occurrence %s of plan %s", occ.id, plan.id)
                         failed_once.add(occ.id)
@@ -250,6 +352,7 @@ class Scheduler:
                 late=lateness > LATE_AFTER,
                 close_hours=self.settings.prompt_response_hours,
                 following=following,
+                lease_owner=self.owner,
             )
         except BaseException:
             self._slots.release()
@@ -267,7 +370,7 @@ class Scheduler:
         for seq, when in enumerate(occurrences(plan.dtstart, plan.rrule, plan.zone), start=1):
             if seq > CATCHUP_SCAN_MAX or when > now:
                 break
-            if when > occ.due_at and to_utc_iso(when) not in plan.exdates:
+            if when > occ.due_at and to_db(when) not in plan.exdates:
                 found.append((seq, when))
         return found
 
@@ -418,6 +521,25 @@ class Scheduler:
                 error=True,
             )
             await self._notify(plan, reply)
+
+    async def notify_instructors(self, reply: Reply) -> None:
+        """Tell each server's instructors (where their latest plan reports) about a fault.
+
+        If even that cannot be read, the front gets a target without a channel (the console
+        prints it; Discord has nowhere to send it, and the log already holds it).
+        """
+        if self.poster is None:
+            return
+        try:
+            targets = [NotifyTarget(*t) for t in await self.store.notify_targets()]
+        except Exception:
+            log.warning("could not read whom to tell about the fault; see the log")
+            targets = []
+        for target in targets or [NotifyTarget(None, None, None)]:
+            try:
+                await self.poster.notify(target, reply)
+            except Exception:
+                log.exception("could not tell the instructors of server %s", target.guild_id)
 
     async def _notify(self, plan: Plan, reply: Reply) -> None:
         if self.poster is None:

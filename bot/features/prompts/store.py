@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.core.errors import BadArgument, NotFound
-from bot.features.prompts.recurrence import from_iso, to_utc_iso
+from bot.core.times import from_db, from_db_or_none, to_db
 from bot.storage.db import Database
+from bot.storage.posts import Post, PostRepository
 
 OPEN_STATUSES = ("pending", "sending")
 
@@ -69,10 +70,10 @@ class Plan:
             reading_id=row["reading_id"],
             rrule=row["rrule"],
             exdates=frozenset(json.loads(row["exdates"] or "[]")),
-            dtstart=from_iso(row["dtstart"]),
+            dtstart=from_db(row["dtstart"]),
             tz=row["tz"],
             status=row["status"],
-            created_at=from_iso(row["created_at"]),
+            created_at=from_db(row["created_at"]),
         )
 
 
@@ -98,63 +99,13 @@ class Occurrence:
             id=row["o_id"],
             plan_id=row["o_plan_id"],
             seq=row["o_seq"],
-            due_at=from_iso(row["o_due_at"]),
+            due_at=from_db(row["o_due_at"]),
             status=row["o_status"],
-            attempted_at=from_iso(row["o_attempted_at"]) if row["o_attempted_at"] else None,
+            attempted_at=from_db_or_none(row["o_attempted_at"]),
             attempts=row["o_attempts"],
             post_id=row["o_post_id"],
             late=bool(row["o_late"]),
             error=row["o_error"],
-        )
-
-
-@dataclass(frozen=True)
-class Post:
-    """A prompt that was (or is being) posted; ``id`` is the prompt id users type."""
-
-    id: int
-    guild_id: int | None
-    channel_id: int
-    message_id: int | None
-    thread_id: int | None
-    occurrence_id: int | None
-    bank_id: str | None
-    reading_id: str | None
-    question: str
-    follow_up: str
-    evidence: str
-    posted_by: int | None
-    posted_at: datetime
-    closes_at: datetime | None
-    closed_at: datetime | None
-    late: bool
-
-    def is_open(self, now: datetime) -> bool:
-        """Whether responses are still being collected (not closed, not past closes_at)."""
-        if self.closed_at is not None:
-            return False
-        return self.closes_at is None or now < self.closes_at
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Post:
-        """Build from a ``posts`` row."""
-        return cls(
-            id=row["id"],
-            guild_id=row["guild_id"],
-            channel_id=row["channel_id"],
-            message_id=row["message_id"],
-            thread_id=row["thread_id"],
-            occurrence_id=row["occurrence_id"],
-            bank_id=row["bank_id"],
-            reading_id=row["reading_id"],
-            question=row["question"],
-            follow_up=row["follow_up"],
-            evidence=row["evidence"],
-            posted_by=row["posted_by"],
-            posted_at=from_iso(row["posted_at"]),
-            closes_at=from_iso(row["closes_at"]) if row["closes_at"] else None,
-            closed_at=from_iso(row["closed_at"]) if row["closed_at"] else None,
-            late=bool(row["late"]),
         )
 
 
@@ -185,6 +136,23 @@ class NewPlan:
     reading_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Who holds the scheduler of this database (``scheduler_lease``), and until when."""
+
+    owner: str
+    owner_info: str
+    heartbeat_at: datetime
+    expires_at: datetime
+
+
+LEASE_NAME = "scheduler"
+
+
+class LeaseLost(Exception):
+    """Another process holds the scheduler lease now: this one must stop claiming."""
+
+
 _OCC_COLUMNS = ", ".join(
     f"o.{c} AS o_{c}"
     for c in (
@@ -202,11 +170,16 @@ _OCC_COLUMNS = ", ".join(
 )
 
 
+def _lease(row: aiosqlite.Row) -> Lease:
+    return Lease(row[0], row[1], from_db(row[2]), from_db(row[3]))
+
+
 class PlanStore:
     """Plans, occurrences and posts over the shared :class:`Database`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.posts = PostRepository(db)
 
     # ----------------------------------------------------------------- creating plans
     async def create(
@@ -251,16 +224,16 @@ class PlanStore:
                     new.evidence,
                     new.reading_id,
                     new.rrule,
-                    to_utc_iso(new.dtstart),
+                    to_db(new.dtstart),
                     new.tz,
                     "done" if claim_now else "active",
-                    to_utc_iso(now),
+                    to_db(now),
                 ),
             )
             plan_id = int(cur.lastrowid or 0)
             cur = await conn.execute(
                 "INSERT INTO occurrences (plan_id, seq, due_at, status) VALUES (?, 1, ?, ?)",
-                (plan_id, to_utc_iso(new.dtstart), "pending"),
+                (plan_id, to_db(new.dtstart), "pending"),
             )
             occ_id = int(cur.lastrowid or 0)
             if claim_now:
@@ -275,20 +248,65 @@ class PlanStore:
             claimed = Claimed(occ, plan, post)
         return plan, occ, claimed
 
+    # ----------------------------------------------------------------- the scheduler lease
+    async def lease_holder(self, now: datetime) -> Lease | None:
+        """The live lease (not yet expired at ``now``), if any process holds one."""
+        row = await self.db.fetchone(
+            "SELECT owner, owner_info, heartbeat_at, expires_at FROM scheduler_lease "
+            "WHERE name = ? AND expires_at > ?",
+            (LEASE_NAME, to_db(now)),
+        )
+        return _lease(row) if row else None
+
+    async def acquire_lease(self, owner: str, info: str, now: datetime, ttl: timedelta) -> Lease:
+        """Take or renew the lease unless another owner's is still live; return the holder.
+
+        One ``BEGIN IMMEDIATE`` transaction, so two processes racing for an expired lease
+        cannot both win.
+        """
+        async with self.db.write() as conn:
+            async with conn.execute(
+                "SELECT owner, owner_info, heartbeat_at, expires_at FROM scheduler_lease "
+                "WHERE name = ?",
+                (LEASE_NAME,),
+            ) as cur:
+                row = await cur.fetchone()
+            current = _lease(row) if row else None
+            if current is not None and current.owner != owner and current.expires_at > now:
+                return current
+            await conn.execute(
+                "INSERT INTO scheduler_lease (name, owner, owner_info, acquired_at, heartbeat_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "acquired_at = CASE WHEN owner = excluded.owner THEN acquired_at "
+                "ELSE excluded.acquired_at END, owner = excluded.owner, "
+                "owner_info = excluded.owner_info, heartbeat_at = excluded.heartbeat_at, "
+                "expires_at = excluded.expires_at",
+                (LEASE_NAME, owner, info, to_db(now), to_db(now), to_db(now + ttl)),
+            )
+        return Lease(owner, info, now, now + ttl)
+
+    async def release_lease(self, owner: str, now: datetime) -> None:
+        """End our lease now (a clean shutdown), so a standing-by process takes over at once."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE scheduler_lease SET expires_at = ? WHERE name = ? AND owner = ?",
+                (to_db(now), LEASE_NAME, owner),
+            )
+
     # ----------------------------------------------------------------- the scheduler's view
     async def next_due(self) -> datetime | None:
         """When the earliest pending occurrence is due (one indexed lookup)."""
         row = await self.db.fetchone(
             "SELECT MIN(due_at) FROM occurrences WHERE status = 'pending'",
         )
-        return from_iso(row[0]) if row and row[0] else None
+        return from_db(row[0]) if row and row[0] else None
 
     async def due(self, now: datetime, limit: int = 500) -> list[tuple[Occurrence, Plan]]:
         """Pending occurrences due at or before ``now``, oldest first."""
         rows = await self.db.fetchall(
             f"SELECT {_OCC_COLUMNS}, p.* FROM occurrences o JOIN plans p ON p.id = o.plan_id "  # noqa: S608
             "WHERE o.status = 'pending' AND o.due_at <= ? ORDER BY o.due_at, o.id LIMIT ?",
-            (to_utc_iso(now), limit),
+            (to_db(now), limit),
         )
         return [(Occurrence.from_row(r), Plan.from_row(r)) for r in rows]
 
@@ -316,25 +334,35 @@ class PlanStore:
         late: bool,
         close_hours: float,
         following: tuple[int, datetime] | None,
+        lease_owner: str | None = None,
     ) -> Claimed | None:
         """Mark ``occ`` sending and reserve its post row, before anything is sent.
 
         In the same transaction the plan's next occurrence (``following``) is written, or the
         plan is marked done, so a crash during the send cannot lose the rest of the plan.
-        Returns ``None`` if someone else claimed or cancelled it first.
+        With ``lease_owner``, the claim happens only while that owner holds the scheduler
+        lease, else :class:`LeaseLost` is raised. Returns ``None`` if someone else claimed or
+        cancelled it first.
         """
         async with self.db.write() as conn:
             post_id = await self._claim_in(
-                conn, occ.id, now=now, late=late, close_hours=close_hours
+                conn, occ.id, now=now, late=late, close_hours=close_hours, lease_owner=lease_owner
             )
             if post_id is None:
+                if lease_owner is not None:
+                    async with conn.execute(
+                        "SELECT 1 FROM scheduler_lease WHERE name = ? AND owner = ?",
+                        (LEASE_NAME, lease_owner),
+                    ) as cur:
+                        if await cur.fetchone() is None:
+                            raise LeaseLost(lease_owner)
                 return None
             await self._advance_in(conn, occ.plan_id, following)
         # Built from what was just written rather than read back: the hot path at 10:00.
         fresh = replace(
             occ,
             status="sending",
-            attempted_at=now.replace(microsecond=0),
+            attempted_at=now,
             attempts=occ.attempts + 1,
             post_id=post_id,
             late=late,
@@ -352,8 +380,8 @@ class PlanStore:
             follow_up=plan.follow_up,
             evidence=plan.evidence,
             posted_by=plan.created_by,
-            posted_at=now.replace(microsecond=0),
-            closes_at=(now + timedelta(hours=close_hours)).replace(microsecond=0),
+            posted_at=now,
+            closes_at=now + timedelta(hours=close_hours),
             closed_at=None,
             late=late,
         )
@@ -367,28 +395,20 @@ class PlanStore:
         now: datetime,
         late: bool,
         close_hours: float,
+        lease_owner: str | None = None,
     ) -> int | None:
         cur = await conn.execute(
             "UPDATE occurrences SET status = 'sending', attempted_at = ?, "
-            "attempts = attempts + 1, late = ? WHERE id = ? AND status = 'pending'",
-            (to_utc_iso(now), int(late), occ_id),
+            "attempts = attempts + 1, late = ? WHERE id = ? AND status = 'pending' "
+            "AND (? IS NULL OR EXISTS (SELECT 1 FROM scheduler_lease "
+            "WHERE name = ? AND owner = ?))",
+            (to_db(now), int(late), occ_id, lease_owner, LEASE_NAME, lease_owner),
         )
         if cur.rowcount != 1:
             return None
-        cur = await conn.execute(
-            "INSERT INTO posts (guild_id, channel_id, occurrence_id, bank_id, reading_id, "
-            "question, follow_up, evidence, posted_by, posted_at, closes_at, late) "
-            "SELECT p.guild_id, p.channel_id, o.id, p.bank_id, p.reading_id, p.text, "
-            "p.follow_up, p.evidence, p.created_by, ?, ?, ? "
-            "FROM occurrences o JOIN plans p ON p.id = o.plan_id WHERE o.id = ?",
-            (
-                to_utc_iso(now),
-                to_utc_iso(now + timedelta(hours=close_hours)),
-                int(late),
-                occ_id,
-            ),
+        post_id = await self.posts.reserve_for_occurrence(
+            conn, occ_id, now=now, closes_at=now + timedelta(hours=close_hours), late=late
         )
-        post_id = int(cur.lastrowid or 0)
         await conn.execute("UPDATE occurrences SET post_id = ? WHERE id = ?", (post_id, occ_id))
         return post_id
 
@@ -404,7 +424,7 @@ class PlanStore:
             await conn.execute(
                 "INSERT OR IGNORE INTO occurrences (plan_id, seq, due_at, status, error) "
                 "VALUES (?, ?, ?, 'missed', 'the bot was offline')",
-                (plan_id, seq, to_utc_iso(when)),
+                (plan_id, seq, to_db(when)),
             )
         if following is None:
             await conn.execute(
@@ -415,7 +435,7 @@ class PlanStore:
         await conn.execute(
             "INSERT OR IGNORE INTO occurrences (plan_id, seq, due_at, status) "
             "VALUES (?, ?, ?, 'pending')",
-            (plan_id, seq, to_utc_iso(when)),
+            (plan_id, seq, to_db(when)),
         )
 
     async def skip(
@@ -433,7 +453,7 @@ class PlanStore:
             cur = await conn.execute(
                 "UPDATE occurrences SET status = ?, error = ?, finished_at = ? "
                 "WHERE id = ? AND status = 'pending'",
-                (status, error, to_utc_iso(now), occ.id),
+                (status, error, to_db(now), occ.id),
             )
             if cur.rowcount != 1:
                 return False
@@ -445,14 +465,11 @@ class PlanStore:
     ) -> None:
         """After the send: the message id, the thread and ``posted``."""
         async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE posts SET message_id = ?, thread_id = ? WHERE id = ?",
-                (message_id, thread_id, claimed.post.id),
-            )
+            await self.posts.record_message(conn, claimed.post.id, message_id, thread_id)
             await conn.execute(
                 "UPDATE occurrences SET status = 'posted', finished_at = ?, error = NULL "
                 "WHERE id = ?",
-                (to_utc_iso(now), claimed.occurrence.id),
+                (to_db(now), claimed.occurrence.id),
             )
 
     async def record_failed(
@@ -467,19 +484,16 @@ class PlanStore:
             await conn.execute(
                 "UPDATE occurrences SET status = ?, error = ?, finished_at = ?, "
                 "post_id = NULL WHERE id = ?",
-                (status, error[:500], to_utc_iso(now), claimed.occurrence.id),
+                (status, error[:500], to_db(now), claimed.occurrence.id),
             )
             try:
                 await conn.execute("SAVEPOINT drop_post")
-                await conn.execute("DELETE FROM posts WHERE id = ?", (claimed.post.id,))
+                await self.posts.delete(conn, claimed.post.id)
                 await conn.execute("RELEASE drop_post")
             except sqlite3.IntegrityError:
                 await conn.execute("ROLLBACK TO drop_post")
                 await conn.execute("RELEASE drop_post")
-                await conn.execute(
-                    "UPDATE posts SET closed_at = ? WHERE id = ?",
-                    (to_utc_iso(now), claimed.post.id),
-                )
+                await self.posts.close(conn, claimed.post.id, now)
                 await conn.execute(
                     "UPDATE occurrences SET post_id = ? WHERE id = ?",
                     (claimed.post.id, claimed.occurrence.id),
@@ -491,7 +505,7 @@ class PlanStore:
             await conn.execute(
                 "UPDATE occurrences SET late = 1 WHERE id = ?", (claimed.occurrence.id,)
             )
-            await conn.execute("UPDATE posts SET late = 1 WHERE id = ?", (claimed.post.id,))
+            await self.posts.mark_late(conn, claimed.post.id)
         occ = await self.occurrence(claimed.occurrence.id)
         post = await self.post(claimed.post.id)
         assert occ is not None and post is not None
@@ -533,8 +547,7 @@ class PlanStore:
 
     async def post(self, post_id: int) -> Post | None:
         """A post (prompt) by id."""
-        row = await self.db.fetchone("SELECT * FROM posts WHERE id = ?", (post_id,))
-        return Post.from_row(row) if row else None
+        return await self.posts.get(post_id)
 
     async def active_plans(self, guild_id: int) -> list[tuple[Plan, Occurrence | None]]:
         """A server's active plans with their pending occurrence, soonest first."""
@@ -551,13 +564,16 @@ class PlanStore:
 
     async def open_posts(self, guild_id: int, now: datetime, limit: int = 25) -> list[Post]:
         """A server's prompts still collecting responses, newest first."""
+        return await self.posts.open_in_guild(guild_id, now, limit)
+
+    async def notify_targets(self, limit: int = 100) -> list[tuple[int, int | None, int]]:
+        """Per server, where its latest plan reports: ``(guild_id, channel_id, user_id)``."""
         rows = await self.db.fetchall(
-            "SELECT * FROM posts WHERE guild_id = ? AND message_id IS NOT NULL "
-            "AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?) "
-            "ORDER BY posted_at DESC, id DESC LIMIT ?",
-            (guild_id, to_utc_iso(now), limit),
+            "SELECT guild_id, notify_channel_id, created_by FROM plans WHERE id IN "
+            "(SELECT MAX(id) FROM plans GROUP BY guild_id) ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
-        return [Post.from_row(r) for r in rows]
+        return [(r[0], r[1], r[2]) for r in rows]
 
     # ----------------------------------------------------------------- instructor changes
     async def cancel_plan(self, plan_id: int, now: datetime) -> int:
@@ -565,19 +581,19 @@ class PlanStore:
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE plans SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
-                (to_utc_iso(now), plan_id),
+                (to_db(now), plan_id),
             )
             cur = await conn.execute(
                 "UPDATE occurrences SET status = 'cancelled', finished_at = ?, "
                 "error = 'cancelled by an instructor' WHERE plan_id = ? AND status = 'pending'",
-                (to_utc_iso(now), plan_id),
+                (to_db(now), plan_id),
             )
             return int(cur.rowcount or 0)
 
     async def add_exdate(self, plan_id: int, when: datetime) -> None:
         """Exclude one due time of a plan (RFC 5545 EXDATE) so it is never materialised."""
         plan = await self.plan(plan_id)
-        dates = sorted(plan.exdates | {to_utc_iso(when)})
+        dates = sorted(plan.exdates | {to_db(when)})
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE plans SET exdates = ? WHERE id = ?", (json.dumps(dates), plan_id)
@@ -586,7 +602,4 @@ class PlanStore:
     async def close_post(self, post_id: int, now: datetime) -> None:
         """Stop collecting responses for a prompt."""
         async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE posts SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
-                (to_utc_iso(now), post_id),
-            )
+            await self.posts.close(conn, post_id, now)

@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import BadArgument, StorageError
 from bot.core.text import word_count
+from bot.core.times import to_db
 from bot.features.responses.store import (
     EVERY_GUILD,
     SOURCES,
     HistoryRow,
     PostCount,
-    PostView,
     ResponseRepository,
     ResponseRow,
-    to_iso,
 )
+from bot.storage.posts import Post, PostRepository
 
 if TYPE_CHECKING:
     from bot.core.clock import Clock
@@ -97,7 +97,7 @@ class LogResult:
     """The outcome of logging one message, with the post and response when it was logged."""
 
     outcome: Outcome
-    post: PostView | None = None
+    post: Post | None = None
     response_id: int | None = None
     late: bool = False
 
@@ -137,6 +137,7 @@ class ResponseLog:
         self.db = db
         self.clock = clock
         self.repo = ResponseRepository(db)
+        self.posts = PostRepository(db)
         self._max_batch = max_batch
         self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -213,7 +214,7 @@ class ResponseLog:
     async def _write_batch(self, items: list[Incoming]) -> list[LogResult]:
         """One transaction: resolve posts, skip opt-outs and repeats, insert the rest."""
         async with self.db.write() as conn:
-            posts = await self.repo.posts_matching(
+            posts = await self.posts.matching(
                 conn,
                 sorted({i.post_id for i in items if i.post_id is not None}),
                 sorted({i.thread_id for i in items if i.thread_id is not None}),
@@ -250,7 +251,7 @@ class ResponseLog:
                     continue
                 if item.message_id is not None:
                     seen.add(item.message_id)
-                late = post.closed_by(item.created_at)
+                late = not post.is_open(item.created_at)
                 rows.append(
                     (
                         next_id,
@@ -262,7 +263,7 @@ class ResponseLog:
                         item.message_id,
                         item.text,
                         item.source,
-                        to_iso(item.created_at),
+                        to_db(item.created_at),
                         int(late),
                     )
                 )
@@ -306,18 +307,16 @@ class ResponseLog:
 
     # --- posts -----------------------------------------------------------------------------------
 
-    async def post(self, post_id: int, guild_id: int | None) -> PostView | None:
+    async def post(self, post_id: int, guild_id: int | None) -> Post | None:
         """The post with this id, only if it belongs to ``guild_id`` (when one is given)."""
-        post = await self.repo.get_post(post_id)
+        post = await self.posts.get(post_id)
         if post is None or (guild_id is not None and post.guild_id not in (None, guild_id)):
             return None
         return post
 
-    async def latest_open_post(
-        self, guild_id: int | None, channel_id: int | None
-    ) -> PostView | None:
+    async def latest_open_post(self, guild_id: int | None, channel_id: int | None) -> Post | None:
         """The newest prompt still open in a channel (``!respond`` without an id)."""
-        return await self.repo.latest_open_post(guild_id, channel_id, self.clock.now())
+        return await self.posts.latest_open(guild_id, channel_id, self.clock.now())
 
     async def logged_messages(self, post_id: int, source: str) -> dict[int, tuple[str, bool]]:
         """Message id → (text, deleted?) of a post's responses from ``source`` (catch-up)."""
@@ -326,9 +325,9 @@ class ResponseLog:
 
     async def catch_up_targets(
         self, window: timedelta = timedelta(days=7)
-    ) -> list[tuple[PostView, int | None]]:
+    ) -> list[tuple[Post, int | None]]:
         """Threads to re-read at start-up, each with the last message already logged."""
-        posts = await self.repo.posts_with_threads_since(self.clock.now() - window)
+        posts = await self.posts.with_threads_since(self.clock.now() - window)
         return [(post, await self.repo.last_message_id(post.id)) for post in posts]
 
     # --- opt-outs --------------------------------------------------------------------------------
@@ -418,12 +417,12 @@ class ResponseLog:
         optouts = await self.repo.optouts_of(user_id)
         document = {
             "student_id": str(user_id),
-            "generated_at": to_iso(self.clock.now()),
+            "generated_at": to_db(self.clock.now()),
             "responses": [_response_dict(r, history.get(r.id, [])) for r in rows],
             "optouts": [
                 {
                     "server_id": str(g) if g != EVERY_GUILD else "every server",
-                    "since": to_iso(since),
+                    "since": to_db(since),
                 }
                 for g, since in optouts
             ],
@@ -479,7 +478,7 @@ def escape_cell(value: object) -> object:
 
 
 def _time(when: datetime | None) -> str:
-    return to_iso(when) if when is not None else ""
+    return to_db(when) if when is not None else ""
 
 
 def to_csv(rows: Sequence[ResponseRow]) -> bytes:

@@ -1,16 +1,20 @@
-"""SQL for student responses, their history and opt-outs (read-only on ``posts``).
+"""SQL for student responses, their history and opt-outs.
 
-Every statement the responses feature runs is here, parameterised, so ``bot/responses.py``
-holds only the rules (late, opt-out, history, exports) and the batching of writes.
-Times are ISO 8601 UTC strings with a fixed width, so they sort and compare as text.
+Posts are read through :mod:`bot.storage.posts`, their one owner. Every statement on the
+responses tables is here, parameterised, so ``log.py`` holds only the rules (late, opt-out,
+history, exports) and the batching of writes. Times use the codec of :mod:`bot.core.times`:
+fixed-width UTC text, so they sort and compare as text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from bot.core.times import from_db, from_db_or_none, to_db
+from bot.storage.db import placeholders
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -19,42 +23,6 @@ if TYPE_CHECKING:
 
 SOURCES = ("thread", "reply", "command")
 EVERY_GUILD = 0  # an opt-out given in a DM or the console applies in every server
-
-
-def to_iso(when: datetime) -> str:
-    """Store a time as fixed-width UTC ISO 8601 (milliseconds), so text order is time order."""
-    if when.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return when.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def from_iso(text: str | None) -> datetime | None:
-    """Read a stored time back (tolerating other ISO spellings, such as a trailing ``Z``)."""
-    if not text:
-        return None
-    when = datetime.fromisoformat(text)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class PostView:
-    """The columns of a posted prompt the responses feature needs."""
-
-    id: int
-    guild_id: int | None
-    channel_id: int
-    message_id: int | None
-    thread_id: int | None
-    question: str
-    posted_at: datetime
-    closes_at: datetime | None
-    closed_at: datetime | None
-
-    def closed_by(self, when: datetime) -> bool:
-        """Whether the post had stopped collecting responses at ``when`` (so it is late)."""
-        if self.closed_at is not None and when >= self.closed_at:
-            return True
-        return self.closes_at is not None and when >= self.closes_at
 
 
 @dataclass(frozen=True)
@@ -99,34 +67,13 @@ class PostCount:
     late: int
 
 
-_POST_COLUMNS = (
-    "id, guild_id, channel_id, message_id, thread_id, question, posted_at, closes_at, closed_at"
-)
 _RESPONSE_COLUMNS = (
     "r.id, r.post_id, r.guild_id, r.channel_id, r.user_id, r.display_name, r.message_id, "
     "r.text, r.source, r.created_at, r.edited_at, r.deleted_at, r.late, p.question"
 )
 
 
-def _post(row: Any) -> PostView:
-    posted_at = from_iso(row["posted_at"])
-    assert posted_at is not None
-    return PostView(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        message_id=row["message_id"],
-        thread_id=row["thread_id"],
-        question=row["question"],
-        posted_at=posted_at,
-        closes_at=from_iso(row["closes_at"]),
-        closed_at=from_iso(row["closed_at"]),
-    )
-
-
 def _response(row: Any) -> ResponseRow:
-    created = from_iso(row["created_at"])
-    assert created is not None
     return ResponseRow(
         id=row["id"],
         post_id=row["post_id"],
@@ -137,77 +84,19 @@ def _response(row: Any) -> ResponseRow:
         message_id=row["message_id"],
         text=row["text"],
         source=row["source"],
-        created_at=created,
-        edited_at=from_iso(row["edited_at"]),
-        deleted_at=from_iso(row["deleted_at"]),
+        created_at=from_db(row["created_at"]),
+        edited_at=from_db_or_none(row["edited_at"]),
+        deleted_at=from_db_or_none(row["deleted_at"]),
         late=bool(row["late"]),
         question=row["question"] or "",
     )
 
 
-def _marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
-
-
 class ResponseRepository:
-    """Queries over ``responses``, ``response_history``, ``optouts`` and (read-only) ``posts``."""
+    """Queries over ``responses``, ``response_history`` and ``optouts``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    # --- posts (read-only: the scheduling feature owns them) -------------------------------
-
-    async def get_post(self, post_id: int) -> PostView | None:
-        """The post with this prompt id, if any."""
-        row = await self.db.fetchone(
-            f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?",  # noqa: S608 (constant)
-            (post_id,),
-        )
-        return _post(row) if row else None
-
-    async def latest_open_post(
-        self, guild_id: int | None, channel_id: int | None, now: datetime
-    ) -> PostView | None:
-        """The newest post still collecting responses in this channel (or its thread)."""
-        row = await self.db.fetchone(
-            f"SELECT {_POST_COLUMNS} FROM posts WHERE closed_at IS NULL "  # noqa: S608 (constant)
-            "AND (closes_at IS NULL OR closes_at > ?) "
-            "AND (? IS NULL OR guild_id = ?) "
-            "AND (? IS NULL OR channel_id = ? OR thread_id = ?) "
-            "ORDER BY posted_at DESC, id DESC LIMIT 1",
-            (to_iso(now), guild_id, guild_id, channel_id, channel_id, channel_id),
-        )
-        return _post(row) if row else None
-
-    @staticmethod
-    async def posts_matching(
-        conn: aiosqlite.Connection,
-        ids: Sequence[int],
-        thread_ids: Sequence[int],
-        message_ids: Sequence[int],
-    ) -> list[PostView]:
-        """Every post named by id, by its thread or by its message (one query per batch)."""
-        clauses, params = [], []
-        for column, values in (("id", ids), ("thread_id", thread_ids), ("message_id", message_ids)):
-            if values:
-                clauses.append(f"{column} IN ({_marks(values)})")
-                params.extend(values)
-        if not clauses:
-            return []
-        sql = f"SELECT {_POST_COLUMNS} FROM posts WHERE " + " OR ".join(clauses)  # noqa: S608
-        async with conn.execute(sql, params) as cur:
-            return [_post(row) for row in await cur.fetchall()]
-
-    async def posts_with_threads_since(self, since: datetime) -> list[PostView]:
-        """Posts with a thread or message that were open at some point after ``since``."""
-        rows = await self.db.fetchall(
-            f"SELECT {_POST_COLUMNS} FROM posts "  # noqa: S608 (constant)
-            "WHERE (thread_id IS NOT NULL OR message_id IS NOT NULL) "
-            "AND (closed_at IS NULL OR closed_at > ?) AND (closes_at IS NULL OR closes_at > ?) "
-            "ORDER BY id",
-            (to_iso(since), to_iso(since)),
-        )
-        return [_post(row) for row in rows]
 
     async def last_message_id(self, post_id: int) -> int | None:
         """The newest Discord message logged for this post (snowflakes grow with time)."""
@@ -234,7 +123,7 @@ class ResponseRepository:
         """Which of these messages are already logged (a re-fetch must not log twice)."""
         if not message_ids:
             return set()
-        sql = f"SELECT message_id FROM responses WHERE message_id IN ({_marks(message_ids)})"  # noqa: S608
+        sql = f"SELECT message_id FROM responses WHERE message_id IN ({placeholders(message_ids)})"  # noqa: S608
         async with conn.execute(sql, list(message_ids)) as cur:
             return {row[0] for row in await cur.fetchall()}
 
@@ -245,7 +134,7 @@ class ResponseRepository:
         """``(guild_id, user_id)`` opt-outs of these users (guild 0 = every server)."""
         if not user_ids:
             return set()
-        sql = f"SELECT guild_id, user_id FROM optouts WHERE user_id IN ({_marks(user_ids)})"  # noqa: S608
+        sql = f"SELECT guild_id, user_id FROM optouts WHERE user_id IN ({placeholders(user_ids)})"  # noqa: S608
         async with conn.execute(sql, list(user_ids)) as cur:
             return {(row[0], row[1]) for row in await cur.fetchall()}
 
@@ -300,11 +189,11 @@ class ResponseRepository:
         await conn.execute(
             "INSERT INTO response_history (response_id, kind, previous_text, changed_at) "
             "VALUES (?, 'edit', ?, ?)",
-            (response.id, response.text, to_iso(when)),
+            (response.id, response.text, to_db(when)),
         )
         await conn.execute(
             "UPDATE responses SET text = ?, edited_at = ? WHERE id = ?",
-            (text, to_iso(when), response.id),
+            (text, to_db(when), response.id),
         )
 
     @staticmethod
@@ -315,10 +204,10 @@ class ResponseRepository:
         await conn.execute(
             "INSERT INTO response_history (response_id, kind, previous_text, changed_at) "
             "VALUES (?, 'delete', ?, ?)",
-            (response.id, response.text, to_iso(when)),
+            (response.id, response.text, to_db(when)),
         )
         await conn.execute(
-            "UPDATE responses SET deleted_at = ? WHERE id = ?", (to_iso(when), response.id)
+            "UPDATE responses SET deleted_at = ? WHERE id = ?", (to_db(when), response.id)
         )
 
     # --- reading responses -----------------------------------------------------------------
@@ -344,7 +233,7 @@ class ResponseRepository:
                 params.append(value)
         if since is not None:
             where.append("r.created_at >= ?")
-            params.append(to_iso(since))
+            params.append(to_db(since))
         if not include_deleted:
             where.append("r.deleted_at IS NULL")
         rows = await self.db.fetchall(
@@ -362,14 +251,17 @@ class ResponseRepository:
             chunk = ids[start : start + 500]
             rows = await self.db.fetchall(
                 "SELECT response_id, kind, previous_text, changed_at FROM response_history "  # noqa: S608
-                f"WHERE response_id IN ({_marks(chunk)}) ORDER BY changed_at, id",
+                f"WHERE response_id IN ({placeholders(chunk)}) ORDER BY changed_at, id",
                 chunk,
             )
             for row in rows:
-                changed = from_iso(row["changed_at"])
-                assert changed is not None
                 found.setdefault(row["response_id"], []).append(
-                    HistoryRow(row["response_id"], row["kind"], row["previous_text"], changed)
+                    HistoryRow(
+                        row["response_id"],
+                        row["kind"],
+                        row["previous_text"],
+                        from_db(row["changed_at"]),
+                    )
                 )
         return found
 
@@ -385,11 +277,14 @@ class ResponseRepository:
         )
         counts = []
         for row in rows:
-            posted = from_iso(row["posted_at"])
-            assert posted is not None
             counts.append(
                 PostCount(
-                    row["id"], row["question"], posted, row["n"], row["students"], row["late"]
+                    row["id"],
+                    row["question"],
+                    from_db(row["posted_at"]),
+                    row["n"],
+                    row["students"],
+                    row["late"],
                 )
             )
         return counts
@@ -402,7 +297,7 @@ class ResponseRepository:
             "SELECT guild_id, created_at FROM optouts WHERE user_id = ? ORDER BY guild_id",
             (user_id,),
         )
-        return [(row[0], from_iso(row[1]) or datetime.min.replace(tzinfo=UTC)) for row in rows]
+        return [(row[0], from_db(row[1])) for row in rows]
 
     @staticmethod
     async def add_optout(
@@ -411,7 +306,7 @@ class ResponseRepository:
         """Record an opt-out (idempotent)."""
         await conn.execute(
             "INSERT OR IGNORE INTO optouts (guild_id, user_id, created_at) VALUES (?, ?, ?)",
-            (guild_id, user_id, to_iso(when)),
+            (guild_id, user_id, to_db(when)),
         )
 
     @staticmethod

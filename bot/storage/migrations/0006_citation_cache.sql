@@ -1,4 +1,4 @@
--- Revises: 0005
+-- Revises: 0005_utc_instants
 -- Reason: !cite renders with citeproc-js in an embedded V8; a restart must not render (or even
 -- start V8) again for readings whose CSL-JSON has not changed. Renders are keyed by content:
 -- the item's CSL-JSON hash (its id left out), the style (file rendered + forced locale) and

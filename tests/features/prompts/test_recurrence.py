@@ -10,15 +10,17 @@ import pytest
 
 from bot.core.errors import BadArgument
 from bot.core.registry import REGISTRY, parse_text
+from bot.core.times import parse_when as parse_typed
+from bot.core.times import to_db
 from bot.features import load_commands
 from bot.features.prompts.recurrence import (
     Limits,
     build_schedule,
+    describe_gaps,
     next_after,
+    nonexistent_times,
     occurrences,
-    parse_when,
     rule_string,
-    to_utc_iso,
     upcoming,
 )
 
@@ -27,16 +29,20 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # a Saturday, before the spring c
 LIMITS = Limits(max_days_ahead=366, min_recurrence_minutes=60)
 
 
+def parse_when(text, now, tz):
+    return parse_typed(text, now, tz).at
+
+
 def parse_schedule(args, now, tz, limits):
     """What ``!prompt schedule`` reads from its text: the declared parser, then the rule."""
     load_commands()
     options = parse_text(REGISTRY["prompt schedule"], args)
-    first, recurrence = build_schedule(
+    typed, recurrence = build_schedule(
         options["when"], options["every"], options["count"], options["until"], now, tz, limits
     )
     channel = options["channel"]
     return SimpleNamespace(
-        first=first,
+        first=typed.at,
         recurrence=recurrence,
         channel_id=channel.id if channel else None,
         content=options["prompt"],
@@ -174,7 +180,47 @@ def test_hourly_rules_stay_sixty_minutes_apart_across_dst():
 def test_next_after_skips_exdates_and_ends():
     first = datetime(2025, 3, 4, 10, tzinfo=UTC)
     rule = "FREQ=WEEKLY;INTERVAL=1;COUNT=3"
-    skip = {to_utc_iso(first + timedelta(weeks=1))}
+    skip = {to_db(first + timedelta(weeks=1))}
     assert next_after(first, rule, LONDON, first, skip) == (3, first + timedelta(weeks=2))
     assert next_after(first, rule, LONDON, first + timedelta(weeks=2)) is None
     assert upcoming(first, rule, LONDON, first, 10, skip) == [first, first + timedelta(weeks=2)]
+
+
+SPRING_2026 = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+def _plan_times(args, now=SPRING_2026):
+    spec = parse_schedule(args, now, LONDON, LIMITS)
+    rule = rule_string(spec.recurrence, LONDON) if spec.recurrence else None
+    return spec, rule, list(occurrences(spec.first, rule, LONDON))
+
+
+def test_a_daily_plan_starting_in_the_gap_posts_once_after_it_then_keeps_its_time():
+    # 29 March 2026: London goes from 01:00 GMT straight to 02:00 BST.
+    spec, rule, times = _plan_times("2026-03-29T01:30 --every day --count 3 Which bargain?")
+    local = [t.astimezone(LONDON).strftime("%d %H:%M %Z") for t in times]
+    assert local == ["29 02:00 BST", "30 01:30 BST", "31 01:30 BST"]
+    assert nonexistent_times(spec.first, rule, LONDON) == [datetime(2026, 3, 29, 1, 30)]  # noqa: DTZ001
+
+
+def test_a_daily_plan_crossing_the_gap_keeps_its_time_on_both_sides():
+    spec, rule, times = _plan_times("2026-03-27T01:30 --every day --count 5 Which bargain?")
+    local = [t.astimezone(LONDON).strftime("%d %H:%M") for t in times]
+    assert local == ["27 01:30", "28 01:30", "29 02:00", "30 01:30", "31 01:30"]
+    assert len(set(times)) == 5
+    assert describe_gaps(nonexistent_times(spec.first, rule, LONDON), rule, LONDON).startswith(
+        "01:30 does not exist on 2026-03-29 in Europe/London"
+    )
+
+
+def test_an_ambiguous_autumn_time_posts_once_at_its_first_instant():
+    now = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+    _, _, times = _plan_times("2026-10-24T01:30 --every day --count 3 Which bargain?", now)
+    assert times[1] == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST, the first one
+    assert [t.astimezone(LONDON).strftime("%H:%M") for t in times] == ["01:30"] * 3
+
+
+def test_plans_stored_before_the_wall_time_was_kept_still_run():
+    first = datetime(2025, 3, 4, 10, tzinfo=UTC)
+    times = list(occurrences(first, "FREQ=DAILY;INTERVAL=1;COUNT=2", LONDON))
+    assert times == [first, first + timedelta(days=1)]

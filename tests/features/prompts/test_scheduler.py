@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.registry import dispatch
 from bot.features.prompts.posting import PermanentPostError, TransientPostError
+from bot.features.prompts.scheduler import LEASE_TTL, STANDBY_POLL
 from bot.services import Services
+from tests.helpers.clock import FakeClock
 from tests.helpers.prompt_fakes import CHANNEL, TEACHER, FakePoster, World
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)  # Saturday; London is on GMT
@@ -240,4 +241,55 @@ async def test_unknown_channel_bank_id_or_limit_refuses_and_stores_nothing(setti
     with pytest.raises(BadArgument, match="limit is 1"):
         await dispatch(svc, TEACHER, "prompt schedule", "+2h One plan too many")
     assert len(await svc.db.fetchall("SELECT id FROM plans")) == 1
+    await svc.close()
+
+
+async def _until(predicate, clock, step=STANDBY_POLL):
+    for _ in range(200):
+        if predicate():
+            return
+        clock.advance(step)
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")
+
+
+async def test_a_second_scheduler_on_one_database_stands_by_then_takes_over(
+    settings, clock, caplog
+):
+    world = World()
+    first, _ = await boot(settings, clock, world)
+    second, _ = await boot(settings, clock, world)
+    assert first.scheduler.holds_lease and not second.scheduler.holds_lease
+    assert "standing by" in caplog.text
+    plans = [
+        await schedule(svc, f"+1h Question {i}?") for i, svc in enumerate([first, second] * 10)
+    ]
+    clock.advance(timedelta(hours=1))
+    await first.scheduler.settle()
+    await second.scheduler.settle()
+    assert sorted(p.question for p in world.posted()) == sorted(f"Question {i}?" for i in range(20))
+    assert [await statuses(first, plan) for plan in plans] == [["posted"]] * 20
+
+    await first.close()  # a clean stop releases the lease: the other takes over
+    later = await schedule(second, "+2h After the hand-over?")
+    await _until(lambda: second.scheduler.holds_lease, clock)
+    assert "took over the prompt scheduler" in caplog.text
+    await tick(second, clock, timedelta(hours=2))
+    assert [p.question for p in world.posted()].count("After the hand-over?") == 1
+    assert await statuses(second, later) == ["posted"]
+    await second.close()
+
+
+async def test_a_scheduler_that_lost_its_lease_claims_nothing(settings, clock):
+    world = World()
+    svc, _ = await boot(settings, clock, world)
+    plan = await schedule(svc, "+1h Only while holding the lease?")
+    await svc.scheduler.store.acquire_lease(
+        "someone-else", "pid 1 elsewhere", clock.now() + LEASE_TTL, timedelta(days=1)
+    )  # our lease expired unrenewed (a paused process) and another took it over
+    clock.advance(timedelta(hours=1))
+    await svc.scheduler.run_due()
+    await svc.scheduler.settle()
+    assert world.posted() == []
+    assert await statuses(svc, plan) == ["pending"]
     await svc.close()

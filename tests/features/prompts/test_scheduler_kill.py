@@ -16,7 +16,10 @@ import pytest
 
 from tests.helpers.paths import REPO
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX"),
+]
 
 
 def child(tmp_path: Path, seeds_dir: Path, step: str, minutes: int) -> int:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.errors import BadArgument, StorageError
 from bot.features.responses.log import Incoming, Outcome, ResponseLog, escape_cell, parse_since
 from bot.storage import Database
+from tests.helpers.clock import FakeClock
 from tests.helpers.responses import T0, add_post
 
 THREAD = 555
