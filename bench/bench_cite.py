@@ -1,54 +1,59 @@
-"""Benchmark !cite: warm in-process latency, and background rendering of many readings.
+"""Benchmark !cite with citeproc-js in V8: start, renders, background load, restart, memory.
 
     .venv/bin/python -m bench.bench_cite [--readings 500]
 
-Prints medians and p99s. Targets (issue 3): warm !cite p99 <= 2 ms; 500 readings x 6 styles
-rendered in the background in <= 15 s while the event loop lags <= 50 ms.
-
-Baselines, measured in the same run: for warm !cite, ``!readings`` through the same dispatch
-path (the cheapest command); for the background render, the design we avoided — one pandoc
-process per (reading, style) — timed on a sample and extrapolated to every rendering.
+Each phase runs in a fresh Python process of the same venv, so resident memory (``VmRSS``,
+peak ``VmHWM``) is that phase's own. Baseline, measured in the same run: a bare discord.py bot
+(``commands.Bot`` constructed, nothing loaded). Targets (issue 11): rendering 500 readings x 5
+styles adds at most 100 MiB to the bot's RSS; the event loop never lags > 50 ms meanwhile; a
+restart with a warm cache renders nothing and does not start V8.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
-import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-from bench.common import percentile
-from bot.core.registry import Actor, dispatch
-from bot.features.citations import STYLES, CitationEngine
-from bot.features.citations.export import to_bibtex, to_ris
-from bot.features.readings import Library
-from bot.features.readings.models import Reading
+from bench.common import percentile, stats_ms
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-ACTOR = Actor(user_id=1, name="bench", guild_id=1)
-TYPES = ["article-journal"] * 6 + ["book", "chapter", "report"]
+TYPES = ["article-journal"] * 6 + ["book", "chapter", "report", "thesis", "webpage"]
 
 
-def synthetic_readings(n: int, seed: int = 7) -> list[Reading]:
+def rss_mib() -> dict[str, float]:
+    """This process's resident and peak resident memory, in MiB (Linux /proc)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return {"rss_mib": fields["VmRSS"], "peak_mib": fields["VmHWM"]}
+
+
+def synthetic_readings(n: int, seed: int = 7) -> list:
     """n readings with realistic variety: 1-25 authors, shared surnames, several types."""
+    from bot.features.readings.models import Reading
+
     rng = random.Random(seed)
-    families = [
-        f"{rng.choice(['Li', 'Kan', 'Smith', 'Perry', 'Zhang', 'Wang'])}{i}" for i in range(n // 2)
-    ]
-    families += ["Kan", "Ku", "Wang", "Li", "Smith"]  # some authors wrote several readings
+    families = [f"{rng.choice(['Li', 'Kan', 'Smith', 'Perry', 'Zhang'])}{i}" for i in range(n)]
     out = []
     for i in range(n):
-        k = rng.choice([1, 1, 1, 2, 2, 3, 4, 8, 25])
         kind = rng.choice(TYPES)
         csl = {
             "type": kind,
             "title": f"Reading {i}: on the {rng.choice(['state', 'party', 'city'])} and its people",
-            "author": [{"family": rng.choice(families), "given": "Ann B."} for _ in range(k)],
+            "author": [
+                {"family": rng.choice(families), "given": "Ann B."}
+                for _ in range(rng.choice([1, 1, 2, 3, 8, 25]))
+            ],
             "container-title": rng.choice(["China Journal", "Modern China", "Governance"]),
             "volume": str(rng.randint(1, 90)),
-            "issue": str(rng.randint(1, 6)),
             "page": f"{rng.randint(1, 300)}-{rng.randint(301, 600)}",
             "issued": {"date-parts": [[rng.randint(1990, 2024), rng.randint(1, 12)]]},
             "publisher": "Routledge",
@@ -60,132 +65,222 @@ def synthetic_readings(n: int, seed: int = 7) -> list[Reading]:
     return out
 
 
-class Services:
-    """Just what the cite handler touches."""
-
-    def __init__(self, library: Library, citations: CitationEngine) -> None:
-        self.library = library
-        self.citations = citations
-
-
-async def lag_probe(stop: asyncio.Event, lags: list[float], interval: float = 0.01) -> None:
+async def _lag_probe(samples: list[float], stop: asyncio.Event) -> None:
+    """How late a 10 ms sleep wakes up: the event loop's lag, in seconds."""
     while not stop.is_set():
-        t0 = time.perf_counter()
-        await asyncio.sleep(interval)
-        lags.append((time.perf_counter() - t0 - interval) * 1000)
+        start = time.perf_counter()
+        await asyncio.sleep(0.01)
+        samples.append(max(0.0, time.perf_counter() - start - 0.01))
 
 
-async def background(n: int) -> None:
+async def _background(n: int, db_path: str) -> dict:
+    """The bot's own process: render n readings x 5 styles in the background, probe the loop."""
+    import bot.app  # noqa: F401  (the whole bot imported, as when it runs)
+    from bot.features.citations import CitationEngine
+    from bot.storage import Database
+
     readings = synthetic_readings(n)
+    db = await Database.open(db_path)
+    before = rss_mib()
     engine = CitationEngine()
-    services = Services(Library(readings=readings), engine)
-    stop = asyncio.Event()
     lags: list[float] = []
-    probe = asyncio.create_task(lag_probe(stop, lags))
-    answered: list[float] = []
-    t0 = time.perf_counter()
-    task = engine.start(readings)
-    exports = asyncio.create_task(
-        asyncio.to_thread(lambda: [(to_bibtex(r), to_ris(r)) for r in readings])
-    )
-    while not task.done():  # a student keeps asking meanwhile (export: no pandoc needed)
-        a = time.perf_counter()
-        await dispatch(services, ACTOR, "cite", f"bibtex {readings[0].id}")  # type: ignore[arg-type]
-        answered.append((time.perf_counter() - a) * 1000)
-        await asyncio.sleep(0.05)
-    await task
-    await exports
-    total = time.perf_counter() - t0
+    stop = asyncio.Event()
+    probe = asyncio.create_task(_lag_probe(lags, stop))
+    start = time.perf_counter()
+    await engine.start(readings, db)
+    took = time.perf_counter() - start
     stop.set()
     await probe
-    rendered = sum(
-        1
-        for s in STYLES.values()
-        if not s.is_export
-        for r in readings
-        if engine.cached(r, s) is not None
-    )
-    print(
-        f"background: {n} readings x 5 CSL styles (+ BibTeX and RIS) in {total:.2f} s "
-        f"({rendered} CSL renderings, {len(engine.failures)} failures, "
-        f"concurrency {engine.concurrency})"
-    )
-    print(
-        f"  event-loop lag while rendering: max {max(lags):.1f} ms, "
-        f"p99 {percentile(lags, 99):.1f} ms, "
-        f"median {statistics.median(lags):.2f} ms ({len(lags)} probes)"
-    )
-    print(f"  !cite answered meanwhile: {len(answered)} times, max {max(answered):.1f} ms")
-    # Baseline: the naive design, one pandoc process per (reading, style), through the
-    # engine's single-item path (a cache miss in ``get`` renders that reading alone), on a
-    # fresh engine, run at the same concurrency as the batched pass; extrapolated to all.
-    sample = readings[:: max(1, n // 10)][:10]
-    apa = STYLES["apa"]
-    naive_engine = CitationEngine()
-    gate = asyncio.Semaphore(engine.concurrency)
-
-    async def alone(reading: Reading) -> None:
-        async with gate:
-            await naive_engine.get(reading, apa)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(alone(r) for r in sample))
-    per_rendering = (time.perf_counter() - t0) / len(sample)
-    renderings = n * sum(1 for s in STYLES.values() if not s.is_export)
-    naive = per_rendering * renderings
-    print(
-        f"  baseline, one pandoc process per rendering ({len(sample)} readings x apa, "
-        f"concurrency {engine.concurrency}): {per_rendering * 1000:.0f} ms each, "
-        f"~{naive:.0f} s for {renderings}"
-    )
-    print(f"  batched is {naive / total:.1f}x faster than one process per rendering")
+    after = rss_mib()
+    renders = engine.citeproc.renders
+    await engine.aclose()
+    await db.close()
+    return {
+        "readings": n,
+        "renders": renders,
+        "seconds": took,
+        "per_render_ms": took / max(1, renders) * 1000,
+        "loop_lag_p99_ms": percentile(lags, 99) * 1000,
+        "loop_lag_max_ms": max(lags) * 1000,
+        "rss_before_mib": before["rss_mib"],
+        "rss_after_mib": after["rss_mib"],
+        "peak_mib": after["peak_mib"],
+    }
 
 
-async def warm(rounds: int) -> None:
-    from bot.features.readings import load_library
+async def _restart(n: int, db_path: str) -> dict:
+    """A restart over the same database: everything should come from the cache."""
+    import bot.app  # noqa: F401
+    from bot.features.citations import STYLES, CitationEngine
+    from bot.storage import Database
 
-    library = load_library(SEEDS)
+    readings = synthetic_readings(n)
+    db = await Database.open(db_path)
     engine = CitationEngine()
-    engine.start(library.readings)
-    await engine.wait_ready()
-    services = Services(library, engine)
-    reading = library.readings[0]
+    start = time.perf_counter()
+    await engine.start(readings, db)
+    took = time.perf_counter() - start
+    gets = []
+    for reading in readings[:200]:
+        t = time.perf_counter()
+        await engine.get(reading, STYLES["apa"])
+        gets.append(time.perf_counter() - t)
+    out = {
+        "seconds": took,
+        "renders": engine.citeproc.renders,
+        "v8_started": engine.citeproc.started,
+        "cached_get": stats_ms(gets),
+        **rss_mib(),
+    }
+    await engine.aclose()
+    await db.close()
+    return out
 
-    async def timed_dispatch(path: str, args: str) -> list[float]:
-        times = []
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            await dispatch(services, ACTOR, path, args)  # type: ignore[arg-type]
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
 
-    base = await timed_dispatch("readings", "")
-    print(
-        f"baseline !readings             median {statistics.median(base):.3f} ms  "
-        f"p99 {percentile(base, 99):.3f} ms  (n={rounds})"
+def _engine_costs() -> dict:
+    """V8 start, a style's first render (engine build), warm renders."""
+    from bot.features.citations import STYLES
+    from bot.features.citations.engine import Citeproc
+
+    readings = synthetic_readings(200)
+    from bot.features.citations.engine import csl_item
+
+    items = [csl_item(r) for r in readings]
+    citeproc = Citeproc()
+    t = time.perf_counter()
+    citeproc.processor_version  # noqa: B018  (starts V8 and loads citeproc-js)
+    start = time.perf_counter() - t
+    out: dict = {"v8_start_ms": start * 1000, "first_render_ms": {}, "warm_render": {}}
+    for key in ("apa", "mla", "chicago", "harvard", "ieee"):
+        t = time.perf_counter()
+        citeproc.render(STYLES[key], items[0])
+        out["first_render_ms"][key] = (time.perf_counter() - t) * 1000
+        warm = []
+        for item in items[1:]:
+            t = time.perf_counter()
+            citeproc.render(STYLES[key], item)
+            warm.append(time.perf_counter() - t)
+        out["warm_render"][key] = stats_ms(warm)
+    citeproc.close()
+    return out
+
+
+def _bare_bot() -> dict:
+    """The baseline: discord.py imported and a Bot constructed, nothing else."""
+    import discord
+    from discord.ext import commands
+
+    commands.Bot(command_prefix="!", intents=discord.Intents.default())
+    return rss_mib()
+
+
+def _idle_bot() -> dict:
+    """The bot imported (every feature), V8 not started: what a warm-cache restart costs."""
+    import bot.app  # noqa: F401
+
+    return rss_mib()
+
+
+def child(phase: str, n: int, db_path: str) -> dict:
+    """Run one phase in this (fresh) process."""
+    if phase == "bare":
+        return _bare_bot()
+    if phase == "idle":
+        return _idle_bot()
+    if phase == "engine":
+        return _engine_costs()
+    if phase == "background":
+        return asyncio.run(_background(n, db_path))
+    return asyncio.run(_restart(n, db_path))
+
+
+def run_phase(phase: str, n: int, db_path: str) -> dict:
+    """One phase in a fresh interpreter (the benchmark's processes, not the bot's)."""
+    out = subprocess.run(  # noqa: S603  (our own interpreter and module)
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_cite",
+            "--child",
+            phase,
+            "--readings",
+            str(n),
+            "--db",
+            db_path,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    for label, args in (
-        ("apa (default)", ""),
-        ("mla + reading words", "mla serving the people"),
-        ("chicago + id", f"chicago {reading.id}"),
-        ("bibtex", "bibtex"),
-        ("ris", "ris"),
-    ):
-        times = await timed_dispatch("cite", args)
-        print(
-            f"warm !cite {label:22s} median {statistics.median(times):.3f} ms  "
-            f"p99 {percentile(times, 99):.3f} ms  (n={rounds})  "
-            f"ratio {statistics.median(times) / statistics.median(base):.1f}x !readings"
-        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def installed_mib() -> dict[str, float]:
+    """Disk used by what !cite ships: mini-racer's V8 and the vendored citeproc-js/locales."""
+    import py_mini_racer
+
+    from bot.features.citations.engine import VENDOR
+
+    def size(folder: Path) -> float:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+    return {
+        "mini_racer_mib": size(Path(py_mini_racer.__file__).parent),
+        "vendor_mib": size(VENDOR),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--readings", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--child")
+    parser.add_argument("--db", default="")
     args = parser.parse_args()
-    asyncio.run(warm(args.rounds))
-    asyncio.run(background(args.readings))
+    if args.child:
+        print(json.dumps(child(args.child, args.readings, args.db)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "cite.db")
+        bare = run_phase("bare", args.readings, db)
+        idle = run_phase("idle", args.readings, db)
+        engine = run_phase("engine", args.readings, db)
+        background = run_phase("background", args.readings, db)
+        restart = run_phase("restart", args.readings, db)
+    print(f"bare discord.py bot: RSS {bare['rss_mib']:.0f} MiB (baseline)")
+    print(
+        f"bot imported, V8 not started: RSS {idle['rss_mib']:.0f} MiB "
+        f"({idle['rss_mib'] / bare['rss_mib']:.2f}x bare)"
+    )
+    print(f"V8 + citeproc-js start: {engine['v8_start_ms']:.0f} ms")
+    for key, first in engine["first_render_ms"].items():
+        warm = engine["warm_render"][key]
+        print(
+            f"  {key:8} first render {first:6.0f} ms (builds the style's engine); warm median "
+            f"{warm['median_ms']:.1f} ms, p99 {warm['p99_ms']:.1f} ms"
+        )
+    b = background
+    print(
+        f"background: {b['readings']} readings x 5 styles = {b['renders']} renders in "
+        f"{b['seconds']:.1f} s ({b['per_render_ms']:.1f} ms each); loop lag p99 "
+        f"{b['loop_lag_p99_ms']:.1f} ms, max {b['loop_lag_max_ms']:.1f} ms"
+    )
+    print(
+        f"  RSS {b['rss_before_mib']:.0f} -> {b['rss_after_mib']:.0f} MiB, peak "
+        f"{b['peak_mib']:.0f} MiB: +{b['peak_mib'] - b['rss_before_mib']:.0f} MiB "
+        f"(target <= 100); peak {b['peak_mib'] / bare['rss_mib']:.2f}x bare"
+    )
+    r = restart
+    print(
+        f"restart, warm cache: ready in {r['seconds'] * 1000:.0f} ms, {r['renders']} renders, "
+        f"V8 started: {r['v8_started']}; cached get median {r['cached_get']['median_ms']:.3f}"
+        f" ms, p99 {r['cached_get']['p99_ms']:.3f} ms; RSS {r['rss_mib']:.0f} MiB "
+        f"({r['rss_mib'] / bare['rss_mib']:.2f}x bare)"
+    )
+    sizes = installed_mib()
+    print(
+        f"installed: mini-racer {sizes['mini_racer_mib']:.0f} MiB, vendored citeproc-js + "
+        f"locales {sizes['vendor_mib']:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         default=64.0, gt=0, description="most a PDF's compressed text streams may inflate to"
     )
     pdf_timeout_seconds: float = Field(default=60.0, gt=0, description="time to read one PDF")
+    citation_style: str = "apa"
+
+    @field_validator("citation_style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        from bot.features.citations.styles import is_style_name
+
+        if not is_style_name(value):
+            raise ValueError(
+                "expected apa, mla, chicago, harvard, ieee or a CSL style id such as "
+                "china-information"
+            )
+        return value.strip().lower()
 
     @field_validator("timezone")
     @classmethod

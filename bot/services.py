@@ -17,6 +17,7 @@ from bot.core.replies import Reply
 from bot.core.times import to_db
 from bot.coursedata import load_course_data
 from bot.features.citations import CitationEngine
+from bot.features.citations.styles import default_style
 from bot.features.prompts.bank import PromptBank
 from bot.features.prompts.scheduler import Scheduler
 from bot.features.prompts.store import PlanStore
@@ -99,8 +100,10 @@ class Services:
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
         services.responses = ResponseLog(db, services.clock)
         services.components["responses"] = services.responses  # close() flushes its queue
-        # Citations render in the background (pandoc, one process per style); close() cancels.
-        services.citations.start(library.readings)
+        # Citations render in the background (citeproc-js in a worker thread, cached in the
+        # database); close() stops it.
+        # (a repository style id here reads the style index once, ~1 s, before any command)
+        services.citations.start(library.readings, db, [default_style(settings.citation_style)])
         services.components["citations"] = services.citations
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import bibtexparser
@@ -45,3 +46,23 @@ async def test_wrong_style_is_answered_with_the_list(dpy_bot):
     (message,) = sent_messages()
     text = embed_text(message.embeds[0])
     assert "`klingon` is not a style" in text and "`chicago`" in text
+
+
+async def test_cite_any_repository_style_gives_its_first_note(dpy_bot):
+    await say(dpy_bot, "!cite chicago-notes-bibliography serving the people")
+    (message,) = sent_messages()
+    embed = message.embeds[0]
+    assert embed.description.startswith("Kan, Karita, and Hok Bun Ku. “Serving the People")
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["First note"].startswith("Karita Kan and Hok Bun Ku, “Serving the People")
+
+
+async def test_style_autocomplete_offers_repository_styles():
+    from bot.features.citations.styles import INDEX
+    from cogs.citations import style_autocomplete
+
+    await asyncio.to_thread(INDEX.load)
+    choices = await style_autocomplete(None, "china inform")  # type: ignore[arg-type]
+    assert "china-information" in [c.value for c in choices]
+    assert len(choices) <= 25 and all(len(c.name) <= 100 for c in choices)
+    assert [c.value for c in await style_autocomplete(None, "")][:2] == ["styles", "apa"]  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
-"""Citations: CSL styles rendered by a real CSL processor, plus BibTeX/RIS export."""
+"""Citations: CSL styles rendered by citeproc-js (Zotero's engine), plus BibTeX/RIS export."""
 
 from bot.features.citations.engine import CitationEngine, CitationError, Rendered
-from bot.features.citations.styles import DEFAULT_STYLE, STYLES, Style, style_for
+from bot.features.citations.styles import DEFAULT_STYLE, STYLES, Style, find_style, style_for
 
 __all__ = [
     "DEFAULT_STYLE",
@@ -10,5 +10,6 @@ __all__ = [
     "CitationError",
     "Rendered",
     "Style",
+    "find_style",
     "style_for",
 ]

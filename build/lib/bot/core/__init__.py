@@ -1,0 +1,1 @@
+"""Shared pieces of the core: command registry, replies, errors, text, times, clock, console."""

@@ -1,0 +1,41 @@
+"""Domain exceptions, each carrying the short message the user should see.
+
+The one error handler (``cogs/error_handler.py``) and the console both print
+``exc.message``; anything that is not a ``UserFacingError`` is a bug and is logged with
+its traceback instead.
+"""
+
+from __future__ import annotations
+
+
+class UserFacingError(Exception):
+    """An error whose message is safe and useful to show to whoever typed the command."""
+
+    def __init__(self, message: str, *, title: str = "Sorry") -> None:
+        super().__init__(message)
+        self.message = message
+        self.title = title
+
+
+class UnknownReading(UserFacingError):
+    """No reading matches what the user typed; the message lists the closest ones."""
+
+
+class AmbiguousReading(UserFacingError):
+    """Several readings match equally well; the message lists them."""
+
+
+class BadArgument(UserFacingError):
+    """An argument could not be understood (bad style, time, id, over-long text…)."""
+
+
+class NotInstructor(UserFacingError):
+    """The command is for instructors only."""
+
+
+class NotFound(UserFacingError):
+    """A prompt, plan or response id that does not exist (in this server)."""
+
+
+class StorageError(UserFacingError):
+    """A database write failed after its retries; the user is told rather than losing data."""

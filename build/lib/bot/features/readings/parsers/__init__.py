@@ -1,0 +1,1 @@
+"""Parsers, one per file format; each turns a file into ``ParsedWork`` records."""

@@ -1,0 +1,1 @@
+"""Student responses: the log, its store, reports and the privacy commands."""

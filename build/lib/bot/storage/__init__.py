@@ -1,0 +1,5 @@
+"""SQLite storage: the connection, its migrations and the repositories over it."""
+
+from bot.storage.db import Database
+
+__all__ = ["Database"]
