@@ -129,7 +129,7 @@ async def start_times(
     settings: Settings, empty: Settings, repeat: int
 ) -> tuple[float, float, float, float, Services]:
     """Medians of ``repeat`` start-ups over the seeded database and, interleaved with them (so
-    background noise such as the citation pre-render's pandoc hits both alike), over an empty
+    background noise such as the citation pre-render hits both alike), over an empty
     one. Returns open and start medians, seeded then empty, and the last seeded services open.
     """
     opens, starts, empty_opens, empty_starts = [], [], [], []
