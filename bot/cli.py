@@ -61,6 +61,12 @@ async def _run_bot(settings: Settings) -> int:
         exc = runner.exception()
         if isinstance(exc, discord.LoginFailure):
             print("Discord refused the token: check DISCORD_TOKEN.", file=sys.stderr)
+        elif isinstance(exc, discord.PrivilegedIntentsRequired):
+            print(
+                "Discord refused the Message Content intent: turn on MESSAGE CONTENT INTENT "
+                "under Bot → Privileged Gateway Intents at https://discord.com/developers/applications.",
+                file=sys.stderr,
+            )
         else:
             log.error("the bot stopped", exc_info=exc)
         code = 1

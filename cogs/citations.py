@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.features.citations import STYLES
-from cogs._common import AUTOCOMPLETE, MAX_CHOICES, core_command, run
+from cogs._common import AUTOCOMPLETE, MAX_CHOICES, choice, core_command, run
 
 
 async def style_autocomplete(
@@ -16,12 +16,12 @@ async def style_autocomplete(
     """The styles (and ``styles``, which lists them) whose key or description match."""
     typed = current.strip().lower()
     choices = [
-        app_commands.Choice(name=f"{s.key} — {s.description}"[:100], value=s.key)
+        choice(f"{s.key} — {s.description}", s.key)
         for s in STYLES.values()
         if typed in s.key or typed in s.description.lower()
     ]
     if "styles".startswith(typed):
-        choices.append(app_commands.Choice(name="styles — list the styles", value="styles"))
+        choices.append(choice("styles — list the styles", "styles"))
     return choices[:MAX_CHOICES]
 
 

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from discord.ext.test import backend
 
-from bot.app import create_bot
+from bot.app import INVITE_PERMISSIONS, create_bot
 from bot.config import Settings
 from bot.services import Services
 from tests.helpers.paths import REPO
@@ -49,6 +49,12 @@ async def services(settings: Settings):
 
 async def _configured_bot(settings: Settings):
     bot = create_bot(settings)
+    # The bot does not ask for Server Members (tests/cogs/test_discord_limits.py checks), so
+    # discord.py would cache no member, and dpytest finds its fake members in that cache.
+    # Only for dpytest's state: on Discord a message carries its author's roles and name,
+    # all the bot reads.
+    bot._connection._intents.members = True
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.all()
     await bot._async_setup_hook()
     await bot.setup_hook()
     dpytest.configure(bot, members=["student", "teacher"])
@@ -56,6 +62,9 @@ async def _configured_bot(settings: Settings):
     role = dpytest.backend.make_role("Instructor", guild)
     teacher = next(m for m in guild.members if m.name == "teacher")
     await dpytest.add_role(teacher, role)
+    # Invited as the README says: the bot's role holds the permissions it asks for.
+    own = dpytest.backend.make_role("Seminar Bot", guild, permissions=INVITE_PERMISSIONS.value)
+    await dpytest.add_role(guild.me, own)
     return bot
 
 

@@ -48,10 +48,12 @@ class Param:
     """One typed parameter of a command, as both fronts show and parse it.
 
     ``kind`` is ``text``, ``int`` (with ``min_value``), ``channel`` (a :class:`ChannelRef`)
-    or ``choice`` (one of ``choices``). ``rest`` takes the rest of a text line verbatim (the
-    last parameter only). ``autocomplete`` names a suggestion source the Discord front knows
-    (``reading``, ``style``, ``reading_or_concept``, ``bank``). ``flag`` is the ``--name``
-    that introduces an optional parameter in text (``--every week``).
+    or ``choice`` (one of ``choices``); a ``text`` parameter with ``choices`` offers them as
+    Discord's fixed choices while its text grammar may read more. ``rest`` takes the rest
+    of a text line verbatim (the last parameter only). ``autocomplete`` names a suggestion
+    source the Discord front knows (``reading``, ``style``, ``reading_or_concept``,
+    ``bank``). ``flag`` is the ``--name`` that introduces an optional parameter in text
+    (``--every week``).
     """
 
     name: str

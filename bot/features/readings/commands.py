@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from bot.core.registry import Actor, Param, command
@@ -75,7 +76,8 @@ async def summary(
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
     long = length == "long"
     found = services.library.find(reading or "")
-    result = services.summaries.get(found, long)
+    # Sentence splitting a 20,000-word text takes seconds: never on the event loop.
+    result = await asyncio.to_thread(services.summaries.get, found, long)
     title = truncate(f"{found.label}: {found.short_title}", 256)
     if result.basis == "none":
         return Reply(

@@ -31,18 +31,14 @@ MAX_CONCEPT_READINGS = 8
 THREAD_MIN_CHARS = 12_000  # about 2,000 words
 
 
-async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
-    """The cached fingerprint; a long full text is computed in a worker thread the first time.
+def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
+    """The reading's fingerprint, cached by the engine; CPU work, so callers run it in a worker.
 
-    An abstract takes a few milliseconds, so only texts long enough to block the event loop
-    noticeably (a full article: up to ~0.3 s) are sent to a thread.
+    Every ``!themes`` and ``!prompt bank`` view is built by a plain function that the handler
+    runs with :func:`asyncio.to_thread`: a concept view reads the fingerprints of every
+    reading (seconds for 60 readings the first time), and the event loop must never wait.
     """
-    cached = services.themes.cached(reading)
-    if cached is not None:
-        return cached
-    if len(reading.text) < THREAD_MIN_CHARS:
-        return services.themes.fingerprint(reading)
-    return await asyncio.to_thread(services.themes.fingerprint, reading)
+    return services.themes.cached(reading) or services.themes.fingerprint(reading)
 
 
 def theme_field_value(theme: Theme) -> str:
@@ -86,7 +82,7 @@ def _theme_reply(reading: Reading, fingerprint: Fingerprint) -> Reply:
     return reply
 
 
-async def _concept_reply(services: Services, concept: Concept) -> Reply:
+def _concept_reply(services: Services, concept: Concept) -> Reply:
     reply = Reply(
         title=truncate(f"Concept: {concept.name}", 256),
         body=f"{concept.definition}\n\n*Also written as:* "
@@ -95,7 +91,7 @@ async def _concept_reply(services: Services, concept: Concept) -> Reply:
     shown = 0
     absent: list[str] = []
     for reading in services.library:
-        theme = (await fingerprint_of(services, reading)).find(concept.key)
+        theme = fingerprint_of(services, reading).find(concept.key)
         if theme is None:
             absent.append(reading.id)
             continue
@@ -116,11 +112,11 @@ async def _concept_reply(services: Services, concept: Concept) -> Reply:
     return reply
 
 
-async def _compare_reply(services: Services, first: Reading, second: Reading) -> Reply:
+def _compare_reply(services: Services, first: Reading, second: Reading) -> Reply:
     if first.id == second.id:
         raise BadArgument("Compare two different readings: `!themes compare <reading> <reading>`.")
-    a = await fingerprint_of(services, first)
-    b = await fingerprint_of(services, second)
+    a = fingerprint_of(services, first)
+    b = fingerprint_of(services, second)
     for reading, fp in ((first, a), (second, b)):
         if not fp.themes:
             raise BadArgument(f"{reading.label} has no abstract or text yet, so no themes.")
@@ -211,24 +207,29 @@ def _unknown(services: Services, query: str) -> UnknownReading:
     examples=("", "co-optation", "kan-ku"),
 )
 async def themes(services: Services, actor: Actor, query: str | None = None) -> Reply:
-    """Route to the fingerprint, concept or comparison view."""
+    """Route to the fingerprint, concept or comparison view, built in a worker thread."""
+    return await asyncio.to_thread(themes_view, services, query)
+
+
+def themes_view(services: Services, query: str | None) -> Reply:
+    """The ``!themes`` reply for ``query`` (blocking: fingerprints, charts)."""
     text = " ".join((query or "").split())
     words = text.split()
     if words and words[0].lower() == "compare":
         first, second = _resolve_pair(services, " ".join(words[1:]))
-        return await _compare_reply(services, first, second)
+        return _compare_reply(services, first, second)
     if text:
         concept = services.glossary.lookup(text)
         if concept is not None:
-            return await _concept_reply(services, concept)
+            return _concept_reply(services, concept)
     try:
         reading = services.library.find(text)
     except UnknownReading:
         close = services.glossary.suggest(text, limit=1, cutoff=88)
         if close:
-            return await _concept_reply(services, close[0])
+            return _concept_reply(services, close[0])
         raise _unknown(services, text) from None
-    return _theme_reply(reading, await fingerprint_of(services, reading))
+    return _theme_reply(reading, fingerprint_of(services, reading))
 
 
 def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
@@ -262,7 +263,12 @@ def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
     examples=("", "co-optation"),
 )
 async def prompt_bank(services: Services, actor: Actor, query: str | None = None) -> Reply:
-    """List prompts: all of them, those tagged with a concept, or those for a reading."""
+    """List prompts: all, for a concept, or for a reading (built in a worker thread)."""
+    return await asyncio.to_thread(prompt_bank_view, services, query)
+
+
+def prompt_bank_view(services: Services, query: str | None) -> Reply:
+    """The ``!prompt bank`` reply (blocking: generated prompts need every reading's themes)."""
     query = " ".join((query or "").split())
     bank = services.prompt_bank
     if not query:
