@@ -318,8 +318,11 @@ class Prompts(commands.Cog):
     @app_commands.guild_only()
     async def prompt(self, ctx: commands.Context) -> None:
         """List upcoming and open prompts (the same as `!prompt list`)."""
-        if ctx.interaction is None and ctx.subcommand_passed:
-            raise unknown_subcommand("prompt", ctx.subcommand_passed, ctx.clean_prefix)
+        if ctx.interaction is None:
+            extra = ctx.subcommand_passed or ctx.view.read_rest().strip()
+            if extra:
+                word = extra.split()[0]
+                raise unknown_subcommand("prompt", word, ctx.clean_prefix)
         await run(ctx, "prompt list")
 
     @core_command("prompt post", group=prompt)

@@ -83,6 +83,7 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     * Reaction events are built without the ``type`` field discord.py 2.7 reads.
     * The embeds of a message that has files are dropped: read them from ``payload_json``.
+    * Opening a thread on a message is not implemented: open one as Discord does.
     * ``history(after=…)`` only works from the id of a message in that very channel, and
       returns it too; Discord takes any snowflake and returns the newer messages, newest first.
 
@@ -118,3 +119,30 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         return list(reversed(newer[:limit]))
 
     monkeypatch.setattr(backend.FakeHttp, "logs_from", logs_from)
+
+    async def start_thread_with_message(self, channel_id, message_id, *, name, **_options):
+        # dpytest has no threads: Discord opens one with the message's id and announces it.
+        parent = self.state.get_channel(int(channel_id))
+        data = {
+            "id": message_id,
+            "guild_id": parent.guild.id,
+            "parent_id": parent.id,
+            "owner_id": self.state.user.id,
+            "name": name,
+            "type": 11,
+            "message_count": 0,
+            "member_count": 0,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 10080,
+                "archive_timestamp": "2024-01-01T00:00:00+00:00",
+                "locked": False,
+            },
+        }
+        parent.guild._add_thread(discord.Thread(guild=parent.guild, state=self.state, data=data))
+        return data
+
+    monkeypatch.setattr(
+        backend.FakeHttp, "start_thread_with_message", start_thread_with_message, raising=False
+    )
