@@ -34,6 +34,7 @@ from bot.features.prompts.store import NewPlan, Plan
 from bot.services import Services
 
 SHOW_NEXT = 5
+WHEN_MAX = 100
 # Slash choices for ``every`` (text also takes any ``<n> hours|days|weeks``).
 EVERY_CHOICES = ("hour", "2 hours", "6 hours", "12 hours", "day", "2 days", "3 days", "week")
 EVERY_CHOICES += ("2 weeks", "4 weeks")
@@ -239,6 +240,11 @@ async def prompt_schedule(
     settings = services.settings
     now = services.clock.now()
     when = unquote(when)  # a slash option arrives as typed, quotes and all
+    if len(when) > WHEN_MAX:  # dateparser holds the interpreter for ~1 s on 2,000 characters
+        raise BadArgument(
+            f"That is not a time I can read (at most {WHEN_MAX} characters): "
+            'use +2h, 2026-03-04T10:00 or "next tuesday 10:00".'
+        )
     first, recurrence = await asyncio.to_thread(
         build_schedule, when, every, count, until, now, settings.tz, Limits.from_settings(settings)
     )

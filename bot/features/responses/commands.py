@@ -4,21 +4,43 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.errors import BadArgument, NotFound
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, quote, truncate
 from bot.core.text import defuse_mentions, escape_markdown
-from bot.features.responses.log import Incoming, Outcome, parse_since, to_csv
+from bot.features.responses.log import (
+    Incoming,
+    Outcome,
+    parse_since,
+    tally_participation,
+    to_csv,
+)
 
 if TYPE_CHECKING:
+    from bot.features.responses.log import Participation
     from bot.services import Services
 
 PROMPT_ID = re.compile(r"^#?(\d{1,18})$")
 LIST_LIMIT = 20
 CHART_LIMIT = 30
 ECHO_CHARS = 300
+
+
+T = TypeVar("T")
+
+
+async def in_worker(read: Callable[[], Awaitable[T]]) -> T:
+    """Run a read-only coroutine (database rows → report) on a worker thread's own loop.
+
+    Turning 50,000 rows into objects, a CSV or a tally takes seconds of Python work that
+    must not run on the bot's loop. aiosqlite answers each query on the loop that asked, so a
+    read may run on a worker's loop; writes stay on the bot's loop (its write queue and lock),
+    which is why callers :meth:`ResponseLog.flush` first and only read here.
+    """
+    return await asyncio.to_thread(lambda: asyncio.run(read()))
 
 
 def safe(text: str) -> str:
@@ -129,8 +151,12 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     ]
     if len(counts) > LIST_LIMIT:
         lines.append(f"…and {len(counts) - LIST_LIMIT} older prompts (all are in the file).")
-    rows = await log.rows(guild_id=actor.guild_id, post_id=post_id)
-    data = await asyncio.to_thread(to_csv, rows)  # 50,000 rows take about a second
+    await log.flush()
+
+    async def export() -> bytes:
+        return to_csv(await log.repo.responses(guild_id=actor.guild_id, post_id=post_id))
+
+    data = await in_worker(export)  # 50,000 rows: seconds of Python work on the rows
     name = f"responses-prompt-{post_id}.csv" if post_id else "responses.csv"
     total = sum(c.responses for c in counts)
     return Reply(
@@ -158,7 +184,16 @@ async def participation(services: Services, actor: Actor, since: str | None = No
         since_at = await asyncio.to_thread(
             parse_since, since, services.clock.now(), services.settings.tz
         )
-    rows = await services.responses.participation(actor.guild_id, since_at)
+    log = services.responses
+    await log.flush()
+
+    async def tally() -> list[Participation]:
+        rows = await log.repo.responses(
+            guild_id=actor.guild_id, since=since_at, include_deleted=False
+        )
+        return tally_participation(rows)
+
+    rows = await in_worker(tally)
     period = f" since {since_at:%d %b %Y %H:%M}" if since_at else ""
     if not rows:
         return Reply(title="Participation" + period, body="No responses yet.")
