@@ -4,6 +4,9 @@ Targets (issue 2): load <= 1.5 s for 1,000 files; <= 2 ms p99 per command in-pro
 Baselines measured in the same run: reading the same files' bytes (load), and a dict
 lookup of a reading by id (command).
 
+Also a 100,000-record RIS and a 50 MB text seed (issue 15): cut at MAX_RECORDS_PER_FILE /
+MAX_SEED_FILE_MB within 5 s and 200 MB of traced memory.
+
 Run: python -m bench.bench_readings
 """
 
@@ -15,6 +18,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from bench.common import stats_ms, timed, write_readings
@@ -37,6 +41,56 @@ def bench_load(folder: Path, repeat: int = 5) -> dict[str, object]:
         "baseline_read_bytes": stats_ms(baseline),
         "ratio_median": stats_ms(load)["median_ms"] / stats_ms(baseline)["median_ms"],
     }
+
+
+def _peak_mb(fn: object) -> float:
+    """Peak traced memory (MB) of one call (timed apart: tracing slows Python several-fold)."""
+    tracemalloc.start()
+    fn()  # type: ignore[operator]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def bench_hostile_sizes(folder: Path) -> dict[str, object]:
+    """A 100,000-record RIS and a 50 MB text seed: both cut at the limits, in bounded memory.
+
+    Issue 15 measured 88 s / 700 MB and ~0.95 GB before the limits (MAX_RECORDS_PER_FILE,
+    MAX_SEED_FILE_MB). Baseline: reading the same bytes.
+    """
+    folder.mkdir(parents=True)
+    record = (
+        "TY  - JOUR\nTI  - Generated work number {n} on harbours\nAU  - Moreau, Anne\n"
+        "T2  - Harbour Studies\nPY  - 2020\nDO  - 10.5555/gen.{n}\nER  - \n\n"
+    )
+    ris = folder / "many.ris"
+    with ris.open("w", encoding="utf-8") as handle:
+        for n in range(100_000):
+            handle.write(record.format(n=n))
+    text = folder / "big.txt"
+    line = "Night shifts made unions out of strangers in every port city we studied. " * 4
+    with text.open("w", encoding="utf-8") as handle:
+        handle.write("A very long article\n")
+        while handle.tell() < 50 * 1024 * 1024:
+            handle.write(line + "\n")
+    result: dict[str, object] = {}
+    for name, path in (("ris_100000_records", ris), ("text_50_mb", text)):
+        single = folder / name
+        single.mkdir()
+        path.rename(single / path.name)
+        read = lambda p=single / path.name: p.read_bytes()  # noqa: E731
+        load = lambda s=single: load_library(s)  # noqa: E731
+        lib = load_library(single)
+        result[name] = {
+            "file_mb": round((single / path.name).stat().st_size / 1e6, 1),
+            "readings": len(lib),
+            "warnings": lib.warnings,
+            "load": stats_ms(timed(load, 3)),
+            "peak_traced_mb": round(_peak_mb(load), 1),
+            "baseline_read_bytes": stats_ms(timed(read, 3)),
+            "baseline_read_bytes_peak_mb": round(_peak_mb(read), 1),
+        }
+    return result
 
 
 async def bench_summary(folder: Path, calls: int = 2000) -> dict[str, object]:
@@ -95,6 +149,7 @@ def main() -> int:
         result = {
             "load_1000_files": bench_load(thousand),
             "summary_500_readings": asyncio.run(bench_summary(five_hundred)),
+            "hostile_sizes": bench_hostile_sizes(Path(tmp) / "big"),
         }
     json.dump(result, sys.stdout, indent=2)
     print()
@@ -102,6 +157,11 @@ def main() -> int:
     cmd_ok = result["summary_500_readings"]["summary_warm_by_title_words"]["p99_ms"] <= 2.0
     print(f"library load target (<= 1500 ms): {'met' if load_ok else 'MISSED'}")
     print(f"!summary warm p99 target (<= 2 ms): {'met' if cmd_ok else 'MISSED'}")
+    sizes = result["hostile_sizes"]
+    big_ok = all(
+        v["peak_traced_mb"] <= 200 and v["load"]["median_ms"] <= 5000 for v in sizes.values()
+    )
+    print(f"100,000-record RIS and 50 MB text (<= 5 s, <= 200 MB): {'met' if big_ok else 'MISSED'}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -92,26 +93,27 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_seeds_check(args: argparse.Namespace) -> int:
     """Print every reading with its fields and every warning; exit 1 if a file failed."""
     settings = load_settings()
-    from bot.features.readings import load_library
+    from bot.features.readings.library import SeedLimits, load_library, seeds_report
 
-    library = load_library(settings.seeds_dir)
+    library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
+    base_warnings = len(library.warnings)
+    for extra_check in SEED_CHECKS:
+        library.warnings.extend(extra_check(settings))
+    code = 1 if library.failed_files or len(library.warnings) > base_warnings else 0
+    if args.json:
+        json.dump(seeds_report(library), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return code
     for reading in library:
         print(f"{reading.id}")
         print(f"  title:     {reading.title}")
         print(f"  authors:   {'; '.join(reading.author_names) or '(none)'}")
         print(f"  year:      {reading.year or '(none)'}")
-        for key in (
-            "type",
-            "container-title",
-            "volume",
-            "issue",
-            "page",
-            "DOI",
-            "publisher",
-            "language",
-        ):
-            if reading.csl.get(key):
-                print(f"  {key + ':':<10} {reading.csl[key]}")
+        if reading.csl.get("issued"):
+            print(f"  issued:    {_plain(reading.csl['issued'])}")
+        for key, value in reading.csl.items():
+            if key not in ("title", "author", "issued") and value:
+                print(f"  {key + ':':<10} {_plain(value)}")
         print(f"  abstract:  {len(reading.abstract.split())} words")
         print(f"  text:      {len(reading.text.split())} words")
         print(f"  keywords:  {', '.join(reading.keywords) or '(none)'}")
@@ -120,13 +122,26 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
         for label, value in sorted(reading.extra.items()):
             print(f"  {label + ':':<10} {value}")
         print(f"  sources:   {', '.join(p.name for p in reading.sources)}")
-    base_warnings = len(library.warnings)
-    for extra_check in SEED_CHECKS:
-        library.warnings.extend(extra_check(settings))
+        for note in library.merges.get(reading.id, []):
+            print(f"  note:      {note}")
     for warning in library.warnings:
         print(f"warning: {warning}")
     print(f"{len(library)} readings, {len(library.warnings)} warnings")
-    return 1 if library.failed_files or len(library.warnings) > base_warnings else 0
+    return code
+
+
+def _plain(value: object) -> str:
+    """A CSL value as one line: names as "Given Family", dates as Y-M-D, text as is."""
+    if isinstance(value, list):
+        return "; ".join(
+            n.get("literal") or " ".join(p for p in (n.get("given"), n.get("family")) if p)
+            for n in value
+            if isinstance(n, dict)
+        )
+    if isinstance(value, dict):
+        parts = value.get("date-parts")
+        return "-".join(str(p) for p in parts[0]) if parts else str(value.get("literal", ""))
+    return str(value)
 
 
 # Other seed files (glossary, prompt bank) add validators here: each returns warnings.
@@ -146,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     seeds = sub.add_parser("seeds", help="check the seed files")
     seeds_sub = seeds.add_subparsers(dest="seeds_command", required=True)
     check = seeds_sub.add_parser("check", help="parse seeds/ and print every reading and warning")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"readings": [{"id", "csl", "files", "warnings"}], "warnings"} as JSON',
+    )
     check.set_defaults(func=cmd_seeds_check)
     add_data_commands(sub)  # export responses, db backup
     return parser

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     max_active_plans_per_guild: int = Field(default=500, ge=1)
     min_recurrence_minutes: int = Field(default=60, ge=1)
     prompt_response_hours: float = Field(default=168.0, gt=0)
+    # A seed text file is read up to this size, an export up to this many records; the rest
+    # is cut with a warning (bounded memory whatever lands in seeds/).
+    max_seed_file_mb: float = Field(default=10.0, gt=0, le=1024)
+    max_records_per_file: int = Field(default=2000, ge=1)
 
     @field_validator("timezone")
     @classmethod

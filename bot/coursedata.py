@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.features.prompts.bank import PROMPTS_FILE, PromptBank, load_prompt_bank
 from bot.features.readings import Library, load_library
+from bot.features.readings.library import SeedLimits
 from bot.features.themes import ThemeEngine
 from bot.features.themes.glossary import GLOSSARY_FILE, Glossary, load_glossary
 
@@ -46,7 +47,7 @@ def load_course_data(seeds_dir: Path, library: Library) -> CourseData:
 
 def check_seed_data(settings: Settings) -> list[str]:
     """For ``seeds check``: every warning about the glossary and the prompt bank."""
-    library = load_library(settings.seeds_dir)
+    library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
     glossary = load_glossary(settings.seeds_dir / GLOSSARY_FILE)
     bank = load_prompt_bank(
         settings.seeds_dir / PROMPTS_FILE, library, glossary, ThemeEngine(glossary)

@@ -18,6 +18,7 @@ from bot.features.prompts.bank import PromptBank
 from bot.features.prompts.scheduler import Scheduler
 from bot.features.prompts.store import PlanStore
 from bot.features.readings import Library, load_library
+from bot.features.readings.library import SeedLimits
 from bot.features.readings.summaries import SummaryCache
 from bot.features.responses.log import ResponseLog
 from bot.features.themes import ThemeEngine
@@ -51,7 +52,7 @@ class Services:
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
         """Open the database first, then load the library (the order setup_hook relies on)."""
         db = await Database.open(settings.database_path)
-        library = load_library(settings.seeds_dir)
+        library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())

@@ -79,7 +79,11 @@ async def dpy_bot(settings: Settings, dpytest_compat: None):
 
 @pytest.fixture
 def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Work around two dpytest 0.7 gaps with discord.py 2.7, for every dpytest test.
+    """Work around dpytest 0.7 gaps with discord.py 2.7, for every dpytest test.
+
+    These patches reach into ``discord.state.ConnectionState`` and dpytest's ``FakeHttp``,
+    so the test extra pins exactly the versions they were written for (``dpytest==0.7.0``,
+    ``discord.py==2.7.1`` in pyproject.toml); a new version needs them re-checked.
 
     * Reaction events are built without the ``type`` field discord.py 2.7 reads.
     * The embeds of a message that has files are dropped: read them from ``payload_json``.

@@ -77,4 +77,4 @@ def test_seeds_check_prints_readings_and_fails_on_a_broken_file(tmp_path, seeds_
     (seeds_dir / "broken.ris").write_text("TY  - JOUR\nTI  - never closed\n")
     bad = run_cli(["seeds", "check"], "", tmp_path, seeds_dir)
     assert bad.returncode == 1
-    assert "warning: broken.ris: skipped: line 1: record has no closing ER line" in bad.stdout
+    assert "warning: broken.ris: line 1: record has no closing ER line; read whole" in bad.stdout

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -19,20 +22,31 @@ from bot.core.errors import AmbiguousReading, UnknownReading
 from bot.features.readings.models import (
     ParsedWork,
     Reading,
+    date_completeness,
     normalise_doi,
     normalise_title,
     slugify,
 )
 from bot.features.readings.parsers.bibtex import BibtexParseError, parse_bibtex
+from bot.features.readings.parsers.csljson import (
+    CslJsonParseError,
+    looks_like_csl_json,
+    parse_csl_json,
+)
+from bot.features.readings.parsers.medline import MedlineParseError, parse_medline
 from bot.features.readings.parsers.pdf import PdfParseError, parse_pdf
 from bot.features.readings.parsers.portal import PortalParseError, looks_like_portal, parse_portal
 from bot.features.readings.parsers.ris import RisParseError, parse_ris
+from bot.features.readings.parsers.tagged import sniff
+from bot.features.readings.parsers.wos import WosParseError, parse_wos
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-READING_SUFFIXES = {".txt", ".ris", ".bib", ".bibtex", ".pdf"}
+READING_SUFFIXES = {".txt", ".ris", ".bib", ".bibtex", ".pdf", ".nbib"}
 DATA_SUFFIXES = {".toml", ".md", ".json", ".yaml", ".yml"}  # glossary, prompt bank, notes
-MAX_FILE_BYTES = 50 * 1024 * 1024
 MATCH_SCORE = 80.0
 SUGGEST_SCORE = 45.0
 AMBIGUITY_MARGIN = 4.0
@@ -45,6 +59,8 @@ class Library:
     readings: list[Reading] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failed_files: list[Path] = field(default_factory=list)
+    # Per reading id: each merge made and each merge refused (e.g. different DOIs).
+    merges: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.readings}
@@ -141,6 +157,41 @@ class Library:
         return [(self.readings[int(i)], float(scores[i])) for i in top]
 
 
+def csl_item(reading: Reading) -> dict[str, object]:
+    """The reading as one CSL-JSON item (CSL 1.0.2).
+
+    Its ``id``, every CSL variable, and its ``abstract`` and ``keyword`` as Zotero's CSL JSON
+    export writes them.
+    """
+    item: dict[str, object] = {"id": reading.id, **reading.csl}
+    if reading.abstract:
+        item["abstract"] = reading.abstract
+    if reading.keywords:
+        item["keyword"] = ", ".join(reading.keywords)
+    return item
+
+
+def seeds_report(library: Library) -> dict[str, object]:
+    """What ``seeds check --json`` prints: every reading with its CSL item, files and notes.
+
+    Shape: ``{"readings": [{"id", "csl", "files", "warnings"}], "warnings": [...]}``; a
+    reading's warnings are its merges, refused merges and its files' warnings.
+    """
+    readings = []
+    for reading in library:
+        names = [p.name for p in reading.sources]
+        own = [w for w in library.warnings if w.split(":", 1)[0] in names]
+        readings.append(
+            {
+                "id": reading.id,
+                "csl": csl_item(reading),
+                "files": names,
+                "warnings": [*library.merges.get(reading.id, []), *own],
+            }
+        )
+    return {"readings": readings, "warnings": list(library.warnings)}
+
+
 def _words(text: str) -> list[str]:
     return utils.default_process(text).split()
 
@@ -155,53 +206,133 @@ def _listing(readings: list[Reading]) -> str:
     return ", ".join(f"`{r.id}` ({r.label})" for r in readings)
 
 
-def load_library(seeds_dir: Path) -> Library:
-    """Parse every reading file under ``seeds_dir`` (not recursive) and merge them into Readings."""
+@dataclass(frozen=True)
+class SeedLimits:
+    """How much of one seed file is read (``MAX_SEED_FILE_MB``, ``MAX_RECORDS_PER_FILE``).
+
+    A file beyond them is cut with a warning, never loaded whole: memory stays bounded by
+    about the byte limit times a small factor, whatever lands in seeds/.
+    """
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_records: int = 2000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SeedLimits:
+        """The limits a ``Settings`` asks for."""
+        return cls(
+            max_file_bytes=int(settings.max_seed_file_mb * 1024 * 1024),
+            max_records=settings.max_records_per_file,
+        )
+
+
+def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
+    """Parse every reading file under ``seeds_dir`` (not recursive) and merge them into Readings.
+
+    Links (also dangling ones and loops), FIFOs, sockets and devices are skipped with a
+    warning: only regular files are opened, so nothing in seeds/ can block or escape it.
+    Any failure of a parser, whatever its exception, becomes a warning naming the file.
+    """
+    limits = limits or SeedLimits()
     works: list[ParsedWork] = []
     warnings: list[str] = []
     failed: list[Path] = []
     if not seeds_dir.is_dir():
         return Library(warnings=[f"{seeds_dir}: the seeds folder does not exist"])
     for path in sorted(seeds_dir.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
+            continue
+        kind = _file_kind(path)
+        if kind == "dir":
+            continue
+        if kind != "file":
+            warnings.append(f"{path.name}: skipped ({kind}; put the file itself in seeds/)")
             continue
         suffix = path.suffix.lower()
-        if suffix in DATA_SUFFIXES:
+        if suffix in DATA_SUFFIXES and suffix != ".json":
             continue
-        if suffix not in READING_SUFFIXES:
-            warnings.append(f"{path.name}: skipped (not a reading file: .txt, .ris, .bib or .pdf)")
+        if suffix not in READING_SUFFIXES | {".json"}:
+            warnings.append(
+                f"{path.name}: skipped (not a reading file: .txt, .ris, .bib, .json, .nbib or .pdf)"
+            )
             continue
         try:
-            found, notes = parse_file(path)
+            found, notes = parse_file(path, limits)
         except (
             PortalParseError,
             RisParseError,
             BibtexParseError,
             PdfParseError,
             SeedFileError,
+            WosParseError,
+            MedlineParseError,
+            CslJsonParseError,
         ) as exc:
             warnings.append(f"{path.name}: skipped: {exc}")
+            failed.append(path)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
+            log.warning("seeds: %s failed to parse", path.name, exc_info=True)
+            warnings.append(
+                f"{path.name}: skipped: the file could not be read ({type(exc).__name__}: "
+                f"{str(exc)[:200] or 'no detail'})"
+            )
             failed.append(path)
             continue
         works.extend(found)
         warnings.extend(f"{path.name}: {note}" for note in notes)
         if notes:
             failed.append(path)
-    return Library(readings=merge(works), warnings=warnings, failed_files=failed)
+    readings, merges = merge(works)
+    return Library(readings=readings, warnings=warnings, failed_files=failed, merges=merges)
+
+
+def _file_kind(path: Path) -> str:
+    """``"file"``, ``"dir"``, or why the entry is not read (a link, a FIFO…); links not followed."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a dangling link or a link loop"
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or special file"
 
 
 class SeedFileError(ValueError):
     """A seed file that is empty, binary or too large to be a reading."""
 
 
-def read_text(path: Path) -> str:
-    """Read a text seed, refusing empty, oversized and binary files with a clear reason."""
-    size = path.stat().st_size
-    if size == 0:
+def read_text(path: Path, limits: SeedLimits | None = None) -> tuple[str, list[str]]:
+    """Read a text seed, refusing empty and binary files; returns the text and notes.
+
+    A file over ``limits.max_file_bytes`` is cut at the last line break within the limit,
+    with a note: only that much is ever read into memory.
+    """
+    limits = limits or SeedLimits()
+    notes: list[str] = []
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_file_bytes + 1)
+    if not data:
         raise SeedFileError("the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise SeedFileError(f"the file is too large ({size // 1_000_000} MB)")
-    data = path.read_bytes()
+    if len(data) > limits.max_file_bytes:
+        data = data[: limits.max_file_bytes]
+        data = data[: data.rfind(b"\n") + 1] or data
+        notes.append(
+            f"the file is larger than {limits.max_file_bytes // (1024 * 1024)} MB "
+            "(MAX_SEED_FILE_MB); only its first part is read"
+        )
     if b"\x00" in data[:8192]:
         raise SeedFileError("the file is binary, not text")
     try:
@@ -211,23 +342,52 @@ def read_text(path: Path) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise SeedFileError("the file is not UTF-8 text") from exc
+    del data
     if not text.strip():
         raise SeedFileError("the file holds only blank space")
-    return text
+    return text, notes
 
 
-def parse_file(path: Path) -> tuple[list[ParsedWork], list[str]]:
-    """Parse one seed file by its suffix; returns works and non-fatal notes."""
+def parse_file(path: Path, limits: SeedLimits | None = None) -> tuple[list[ParsedWork], list[str]]:
+    """Parse one seed file by its content (and suffix); returns works and non-fatal notes.
+
+    RIS, Web of Science and MEDLINE are recognised by their tags whatever the suffix
+    (PubMed's export is often saved as ``.ris`` or ``.txt``); ``.bib`` is BibTeX, ``.json``
+    CSL-JSON, ``.pdf`` a PDF; another ``.txt`` is a portal page or an article's text.
+    """
+    limits = limits or SeedLimits()
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise SeedFileError("the file is empty")
         return [parse_pdf(path)], []
-    text = read_text(path)
-    if suffix == ".ris":
-        return parse_ris(path, text), []
+    text, notes = read_text(path, limits)
+    found, more = _parse_text(path, suffix, text, limits.max_records)
+    return found, notes + more
+
+
+def _parse_text(
+    path: Path, suffix: str, text: str, max_records: int
+) -> tuple[list[ParsedWork], list[str]]:
+    if suffix == ".json":
+        if not looks_like_csl_json(text):
+            return [], []
+        return parse_csl_json(path, text, max_records)
     if suffix in (".bib", ".bibtex"):
-        return parse_bibtex(path, text)
+        return parse_bibtex(path, text, max_records)
+    if text.lstrip()[:40].startswith(("PT\tAU", "FN\t")):
+        raise SeedFileError(
+            "a Web of Science tab-delimited export: export 'Plain text file' or RIS instead"
+        )
+    tagged = sniff(text)
+    if tagged == "medline":
+        return parse_medline(path, text, max_records)
+    if tagged == "wos":
+        return parse_wos(path, text, max_records)
+    if tagged == "ris" or suffix in (".ris", ".nbib"):
+        if suffix == ".nbib" and tagged != "ris":
+            raise SeedFileError("not a MEDLINE (PubMed) export: no PMID line")
+        return parse_ris(path, text, max_records)
     if looks_like_portal(text):
         return [parse_portal(path, text)], []
     return [_plain_text(path, text)], []
@@ -237,21 +397,53 @@ def _plain_text(path: Path, text: str) -> ParsedWork:
     """A ``.txt`` that is not a portal page: the first line is the title, the rest the text."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     body = "\n".join(lines[1:])
-    if len(body.split()) < 30:
+    if len(body[:4000].split()) < 30:  # never split a whole long text just to count
         raise SeedFileError("not a portal page, and too short to be an article's text")
     return ParsedWork(
         kind="pdf", source=path, csl={"title": lines[0], "type": "article-journal"}, text=body
     )
 
 
-def merge(works: list[ParsedWork]) -> list[Reading]:
-    """Group works that describe the same reading and merge each group into one Reading.
+def _label(work: ParsedWork) -> str:
+    line = work.extra.get("record_line")
+    return (
+        f"{work.source.name} ({'line ' if line and line.isdigit() else ''}{line})"
+        if line
+        else work.source.name
+    )
 
-    Same DOI, same normalised title, or the same file stem (``x.txt`` beside ``x.ris``) mean
-    the same work. The citation export wins for authors and bibliographic fields; the page
-    (then the PDF) wins for abstract, keywords and text.
+
+def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]:
+    """Group works that describe the same reading, merge each group into one Reading.
+
+    Same DOI, same folded title (never an empty one), or the same file stem (``x.txt``
+    beside ``x.ris``) mean the same work, unless the two sides carry different DOIs: a DOI
+    conflict vetoes a title or file-name merge. A title alone ("Introduction") is also not
+    enough when the years lie more than one apart (online-first and print may differ by
+    one) or the first authors' family names differ. Returns the readings and, per reading
+    id, a line for each merge made and each merge refused, for ``seeds check``.
     """
     parent = list(range(len(works)))
+    dois: list[set[str]] = [
+        {normalise_doi(str(w.csl["DOI"]))} if w.csl.get("DOI") else set() for w in works
+    ]
+    years: list[set[int]] = [{y} if (y := _work_year(w)) else set() for w in works]
+    # A PDF's author metadata is often a machine's ("Administrator"): it never vetoes.
+    firsts: list[set[str]] = [
+        {f} if w.kind != "pdf" and (f := _first_family(w)) else set() for w in works
+    ]
+    why: dict[int, list[str]] = {i: [] for i in range(len(works))}
+
+    def conflict(a: int, b: int, key: str) -> str:
+        if dois[a] and dois[b] and not dois[a] & dois[b]:
+            return f"different DOIs ({', '.join(sorted(dois[a]))} / {', '.join(sorted(dois[b]))})"
+        if not key.startswith("title:"):
+            return ""
+        if years[a] and years[b] and min(abs(x - y) for x in years[a] for y in years[b]) > 1:
+            return f"different years ({', '.join(map(str, sorted(years[a] | years[b])))})"
+        if firsts[a] and firsts[b] and not firsts[a] & firsts[b]:
+            return f"different first authors ({', '.join(sorted(firsts[a] | firsts[b]))})"
+        return ""
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -265,43 +457,135 @@ def merge(works: list[ParsedWork]) -> list[Reading]:
         per_file[w.source] = per_file.get(w.source, 0) + 1
     for i, w in enumerate(works):
         keys = []
-        if w.csl.get("DOI"):
-            keys.append("doi:" + normalise_doi(str(w.csl["DOI"])))
-        if w.csl.get("title"):
-            keys.append("title:" + normalise_title(str(w.csl["title"])))
+        if dois[i]:
+            keys.append(("doi:" + next(iter(dois[i])), "the same DOI"))
+        title = normalise_title(str(w.csl.get("title", "")))
+        if title:
+            keys.append(("title:" + title, "the same title"))
         if per_file[w.source] == 1:
-            keys.append("stem:" + w.source.stem.lower())
-        for key in keys:
-            if key in seen:
-                parent[root(i)] = root(seen[key])
-            else:
+            keys.append(("stem:" + w.source.stem.lower(), "the same file name"))
+        for key, reason in keys:
+            if key not in seen:
                 seen[key] = i
+                continue
+            a, b = root(seen[key]), root(i)
+            if a == b:
+                continue
+            refusal = conflict(a, b, key)
+            if refusal:
+                why[b].append(
+                    f"not merged with {_label(works[seen[key]])} despite {reason[4:]}: {refusal}"
+                )
+                why[a].append(f"not merged with {_label(w)} despite {reason[4:]}: {refusal}")
+                continue
+            parent[b] = a
+            dois[a] |= dois[b]
+            years[a] |= years[b]
+            firsts[a] |= firsts[b]
+            why[a].extend(why.pop(b, []))
+            why[a].append(f"merged {_label(w)} with {_label(works[seen[key]])}: {reason}")
     groups: dict[int, list[ParsedWork]] = {}
     for i, w in enumerate(works):
         groups.setdefault(root(i), []).append(w)
-    readings = [_merge_group(group, per_file) for group in groups.values()]
-    return _assign_ids(readings)
+    readings = []
+    notes_by_reading: list[tuple[Reading, list[str]]] = []
+    for r, group in groups.items():
+        reading = _merge_group(group, per_file)
+        readings.append(reading)
+        notes_by_reading.append((reading, why.get(r, [])))
+    _assign_ids(readings)
+    return readings, {reading.id: notes for reading, notes in notes_by_reading if notes}
 
 
 PRIORITY = {"citation": 0, "page": 1, "pdf": 2}
 
 
+def _work_year(work: ParsedWork) -> int | None:
+    parts = (
+        (work.csl.get("issued") or {}).get("date-parts")
+        if isinstance(work.csl.get("issued"), dict)
+        else None
+    )
+    try:
+        return int(parts[0][0]) if parts else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _first_family(work: ParsedWork) -> str:
+    """The first author's family name, folded (``""`` when the work names no author)."""
+    authors = work.csl.get("author") or []
+    if not authors or not isinstance(authors[0], dict):
+        return ""
+    return normalise_title(str(authors[0].get("family") or authors[0].get("literal") or ""))
+
+
+def completeness(value: object) -> tuple[int, int, int]:
+    """How complete one field's value is, to choose among exports of one work.
+
+    Names: how many; dates: how many parts; text: not in capitals first (WoS prints
+    journals in capitals), then its length.
+    """
+    if isinstance(value, list):
+        return (1, len(value), 0)
+    if isinstance(value, dict):
+        return (1, date_completeness(value), 0)
+    text = str(value)
+    return (1, int(text != text.upper() or not any(c.isalpha() for c in text)), len(text))
+
+
+def clean_abstract(text: str) -> bool:
+    """Whether a page's abstract is prose, not list debris (bullets, headings, labels)."""
+    if len(text.split()) < 12:
+        return False
+    return not re.search(r"(^|\s)[•*·]\s|\bOverview\b\s+Abstract\b|Research output:", text)
+
+
 def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
+    """One Reading from the works of one group, field by field.
+
+    Citation exports win over pages and PDFs for bibliographic fields; among several
+    exports, each field is taken from the most complete one (``completeness``), not from
+    whichever file sorts first. The page's abstract is preferred when it is clean prose.
+    """
     csl: dict[str, object] = {}
-    for w in sorted(group, key=lambda w: -PRIORITY[w.kind]):  # citation applied last: it wins
-        csl.update({k: v for k, v in w.csl.items() if v})
+    if len(group) == 1:
+        csl = {k: v for k, v in group[0].csl.items() if v}
+    for kind in PRIORITY if len(group) > 1 else ():  # citation, page, pdf: in that order
+        candidates: dict[str, list[object]] = {}
+        for w in group:
+            if w.kind != kind:
+                continue
+            for key, value in w.csl.items():
+                if value:
+                    candidates.setdefault(key, []).append(value)
+        for key, values in candidates.items():
+            if key not in csl:
+                csl[key] = max(values, key=completeness)
+    pages = [w.abstract for w in group if w.kind != "citation" and w.abstract]
+    exports = [w.abstract for w in group if w.kind == "citation" and w.abstract]
+    if len(pages) + len(exports) <= 1:
+        abstract = next(iter(pages or exports), "")  # nothing to choose between
+    else:
+        clean_pages = [a for a in pages if clean_abstract(a)]
+        abstract = next(iter(clean_pages), "") or max(exports, key=len, default="")
+        abstract = abstract or next(iter(pages), "")
     by_text = sorted(group, key=lambda w: (PRIORITY[w.kind] == 0, PRIORITY[w.kind]))
-    abstract = next((w.abstract for w in by_text if w.abstract), "")
     keywords = next((w.keywords for w in by_text if w.keywords), [])
     subjects = next((w.subjects for w in by_text if w.subjects), [])
     text = next((w.text for w in group if w.text), "")
     extra: dict[str, str] = {}
     for w in group:
-        extra.update(w.extra)
+        extra.update({k: v for k, v in w.extra.items() if k != "record_line"})
     sources = sorted({w.source for w in group})
     single = sorted(w.source.stem for w in group if per_file[w.source] == 1)
+    csl_ids = sorted(w.extra["csl_id"] for w in group if w.extra.get("csl_id"))
+    if csl_ids:
+        reading_id = slugify(csl_ids[0].replace("_", "-").replace(":", "-"), max_words=8)
+    else:
+        reading_id = slugify(single[0], max_words=8) if single else ""
     reading = Reading(
-        id=slugify(single[0], max_words=8) if single else "",
+        id=reading_id,
         csl=csl,
         abstract=abstract,
         keywords=list(keywords),

@@ -134,7 +134,7 @@ def shorten(sentence: str, limit: int, focus: int = 0) -> str:
 def summarize(reading: Reading, long: bool = False) -> Summary:
     """Build the summary of one reading; ``long`` gives more points where there is full text."""
     basis = "full text" if reading.text else ("abstract" if reading.abstract else "none")
-    source = _source_line(reading, basis)
+    source = _source_line(reading)
     if basis == "none":
         return Summary(reading.id, "", (), source, basis)
     # With full text, search its first part for the thesis (introductions state it) but
@@ -188,7 +188,7 @@ def summarize(reading: Reading, long: bool = False) -> Summary:
     return Summary(reading.id, gist, tuple(points), source, basis)
 
 
-def _source_line(reading: Reading, basis: str) -> str:
+def _source_line(reading: Reading) -> str:
     bits = [reading.label]
     if reading.container:
         where = f"*{reading.container}*"
@@ -202,8 +202,7 @@ def _source_line(reading: Reading, basis: str) -> str:
         bits.append(where)
     if reading.doi:
         bits.append(f"https://doi.org/{reading.doi}")
-    kinds = ", ".join(p.name for p in reading.sources)
-    return " · ".join(bits) + f" — quoted from the {basis} ({kinds})"
+    return " · ".join(bits) + f" — {reading.source_phrase}"
 
 
 class SummaryCache:

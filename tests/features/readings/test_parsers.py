@@ -67,7 +67,8 @@ def test_portal_doi_on_the_line_after_its_label(tmp_path):
 
 def test_seed_ris_joins_title_and_subtitle():
     path = SEEDS / "kan-ku-2021-serving-the-people.ris"
-    (work,) = parse_ris(path, path.read_text(encoding="utf-8"))
+    (work,), warnings = parse_ris(path, path.read_text(encoding="utf-8"))
+    assert warnings == []
     assert work.csl["title"] == (
         "Serving the people, building the party: "
         "Social organizations and party work in China’s urban villages"
@@ -82,7 +83,7 @@ def test_seed_ris_joins_title_and_subtitle():
 
 def test_ris_with_several_records_and_corporate_author():
     path = READINGS / "several.ris"
-    works = parse_ris(path, path.read_text(encoding="utf-8"))
+    works, _ = parse_ris(path, path.read_text(encoding="utf-8"))
     assert [w.csl["type"] for w in works] == ["article-journal", "book"]
     assert works[0].csl["container-title"] == "Review of Political Economy"
     assert works[0].csl["title"] == "Markets and the state: A review"
@@ -90,10 +91,16 @@ def test_ris_with_several_records_and_corporate_author():
     assert works[1].csl["publisher-place"] == "Oxford"
 
 
-def test_ris_without_er_names_the_line(tmp_path):
+def test_ris_without_er_keeps_both_records_and_names_the_line(tmp_path):
     text = "TY  - JOUR\nTI  - A\nER  - \nTY  - JOUR\nTI  - Unclosed\n"
-    with pytest.raises(RisParseError, match="line 4"):
-        parse_ris(tmp_path / "x.ris", text)
+    works, warnings = parse_ris(tmp_path / "x.ris", text)
+    assert [w.csl["title"] for w in works] == ["A", "Unclosed"]
+    assert warnings == ["line 4: record has no closing ER line; read whole"]
+
+
+def test_ris_file_without_a_record_is_refused(tmp_path):
+    with pytest.raises(RisParseError, match="no RIS record"):
+        parse_ris(tmp_path / "x.ris", "Just some words\nand more\n")
 
 
 def test_seed_merges_page_and_export():
@@ -119,14 +126,14 @@ def test_bad_files_are_skipped_with_warnings_and_the_rest_load(tmp_path):
     (folder / "empty.txt").write_text("")
     (folder / "binary.ris").write_bytes(b"\x00\x01\x02binary")
     (folder / "broken.bib").write_text("@article{broken,\n  title = {Never closed,\n")
-    (folder / "unclosed.ris").write_text("TY  - JOUR\nTI  - No end\n")
+    (folder / "unclosed.ris").write_text("TY  - JOUR\nAU  - No, Title\n")
     (folder / "fake.pdf").write_bytes(b"not a pdf at all")
     lib = load_library(folder)
     assert [r.id for r in lib.readings] == ["kan-ku-2021-serving-the-people"]
     joined = "\n".join(lib.warnings)
     for name in ("empty.txt", "binary.ris", "broken.bib", "unclosed.ris", "fake.pdf"):
         assert name in joined
-    assert "unclosed.ris: skipped: line 1" in joined
+    assert "unclosed.ris: skipped: line 1: record has no closing ER" in joined
     assert len(lib.failed_files) == 5
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.features.readings.models import ParsedWork, bare_doi, language_code
+from bot.features.readings.models import ParsedWork, find_doi, given_first_name, language_code
 
 # Labels portals print in the metadata block, longest first so "Number of pages" wins over
 # "Pages". The value is glued to the label on the same line.
@@ -74,15 +74,57 @@ MONTHS = {
         start=1,
     )
 }
-OUTPUT_TYPES = {
-    "journal article": "article-journal",
-    "conference": "paper-conference",
-    "chapter": "chapter",
-    "book": "book",
-    "review": "review",
-    "thesis": "thesis",
-    "report": "report",
+# Pure breadcrumbs: "Contribution to journal › Article › peer-review", "Research output:
+# Chapter in Book/Report/Conference proceeding › Chapter", "… › Book/Film/Article review".
+# Matched part by part, most specific first; "peer-review" is a flag, never a type.
+OUTPUT_TYPES = [
+    ("book/film/article review", "review"),
+    ("book review", "review-book"),
+    ("conference", "paper-conference"),
+    ("proceeding", "paper-conference"),
+    ("chapter", "chapter"),
+    ("entry for encyclopedia", "entry-encyclopedia"),
+    ("doctoral thesis", "thesis"),
+    ("thesis", "thesis"),
+    ("working paper", "report"),
+    ("report", "report"),
+    ("anthology", "book"),
+    ("book", "book"),
+    ("journal", "article-journal"),
+    ("article", "article-journal"),
+]
+# Labels that never open a sentence: they count wherever they stand. The other labels
+# ("City", "Journal", "Volume"…) are ordinary words too, so before the metadata block
+# they count only glued to their value ("JournalJournal of…"), as portals print them.
+STRONG_LABELS = {
+    "Original language",
+    "Pages (from-to)",
+    "Number of pages",
+    "Issue number",
+    "Article number",
+    "Publication status",
+    "Early online date",
+    "DOIs",
+    "Print ISSN",
+    "Electronic ISSN",
+    "ISBN (Print)",
+    "ISBN (Electronic)",
+    "Title of host publication",
+    "Place of Publication",
+    "Accepted/In press date",
+    "Externally published",
+    "Country/Territory",
 }
+# Navigation a whole-page copy (Ctrl+A) brings before the title.
+NAVIGATION = re.compile(
+    r"^(skip to .*|search by expertise.*|help ?& ?faq|home|profiles|research units|"
+    r"research output|projects|datasets|activities|prizes|press ?/ ?media|student theses|"
+    r"equipment|courses|impacts|log ?in|english|nederlands|deutsch|français|español|"
+    r"svenska|dansk|suomi|norsk|search|menu|.*\bportal home)$",
+    re.IGNORECASE,
+)
+NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[a-z]{1,3}\s+){0,2}[A-Z][\w'’.-]*){1,4}"
+AUTHOR_LIST = re.compile(rf"^\s*(?:{NAME})\s*\*?(?:\s*(?:,|&|and)\s*(?:{NAME})\s*\*?)*\s*,?$")
 
 
 class PortalParseError(ValueError):
@@ -98,20 +140,32 @@ def looks_like_portal(text: str) -> bool:
 
 
 def parse_portal(path: Path, text: str) -> ParsedWork:
-    """Parse one portal page into a ``ParsedWork`` of kind ``page``."""
+    """Parse one portal page into a ``ParsedWork`` of kind ``page``.
+
+    The page's head (lines before "Research output:") holds the title and the author list,
+    after any navigation a whole-page copy brings; the body holds the abstract, then the
+    metadata block and the lists.
+    """
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
-    nonblank = [(i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
+    nonblank = [ln.strip() for ln in lines if ln.strip()]
     if not nonblank:
         raise PortalParseError("the page is empty")
-    title = nonblank[0][1]
+    output_at = next((i for i, ln in enumerate(nonblank) if OUTPUT_TYPE.match(ln)), None)
+    head = nonblank[:output_at] if output_at is not None else nonblank[:1]
+    body = nonblank[len(head) :]
     work = ParsedWork(kind="page", source=path)
+    title, authors = _head(head)
+    if not title:
+        raise PortalParseError("no title found before the 'Research output' line")
     csl: dict[str, object] = {"title": title, "type": "article-journal"}
+    if authors:
+        csl["author"] = authors
 
     abstract_lines: list[str] = []
     current_list: str | None = None
     seen_metadata = False
     pending_label: str | None = None
-    for _idx, line in nonblank[1:]:
+    for line in body:
         lowered = line.lower()
         if any(lowered.startswith(marker) for marker in TAIL_MARKERS):
             break
@@ -123,29 +177,34 @@ def parse_portal(path: Path, text: str) -> ParsedWork:
             if match.group("src"):
                 work.extra["citations_source"] = match.group("src")
             continue
+        bullet = BULLET.match(line)
+        item = bullet.group("item").strip() if bullet else line
         if pending_label is not None:
-            # A label alone on its line (``DOIs``) has its value on the next line.
-            _metadata(pending_label, line, csl, work)
+            # A label alone on its line (``DOIs``) has its value on the next line, at times
+            # as a bullet.
+            _metadata(pending_label, item, csl, work)
             pending_label = None
             continue
+        if not seen_metadata and not abstract_lines and item.lower() in ("overview", "abstract"):
+            continue  # the page's tab and heading, not abstract text
         heading = lowered.rstrip(":")
         if heading in LIST_HEADINGS:
             current_list = LIST_HEADINGS[heading]
             continue
-        if current_list and (bullet := BULLET.match(line)):
+        if current_list and bullet:
             target = work.keywords if current_list == "keywords" else work.subjects
-            target.append(bullet.group("item").strip())
+            target.append(item)
             continue
-        label = next((lab for lab in METADATA_LABELS if line.startswith(lab)), None)
+        label = _label(line, seen_metadata)
         if label is not None and len(line) > len(label):
             seen_metadata = True
             current_list = None
             _metadata(label, line[len(label) :].strip(), csl, work)
             continue
-        if label is not None and seen_metadata or line in METADATA_LABELS:
+        if line in METADATA_LABELS and (seen_metadata or line in STRONG_LABELS):
             seen_metadata = True
             current_list = None
-            pending_label = label or line
+            pending_label = line
             continue
         if current_list or seen_metadata:
             # Prose after the metadata or a list is not abstract (e.g. notes, copyright).
@@ -159,18 +218,60 @@ def parse_portal(path: Path, text: str) -> ParsedWork:
     return work
 
 
+def _label(line: str, in_metadata: bool) -> str | None:
+    """The metadata label a line starts with, if it counts as one here (see STRONG_LABELS)."""
+    for label in METADATA_LABELS:
+        if not line.startswith(label):
+            continue
+        if in_metadata or label in STRONG_LABELS:
+            return label
+        rest = line[len(label) :]
+        if rest and not rest[0].isspace():  # glued: "JournalJournal of…", "Volume12"
+            return label
+    return None
+
+
+def _head(head: list[str]) -> tuple[str, list[dict[str, str]]]:
+    """Title and authors from the lines before "Research output:"."""
+    lines = list(head)
+    if any(ln.lower().startswith("skip to ") for ln in lines):
+        last_nav = max(i for i, ln in enumerate(lines) if NAVIGATION.match(ln))
+        lines = lines[last_nav + 1 :]
+    lines = [ln for ln in lines if not NAVIGATION.match(ln) or BULLET.match(ln)]
+    title = ""
+    authors: list[dict[str, str]] = []
+    for line in lines:
+        bullet = BULLET.match(line)
+        item = (bullet.group("item") if bullet else line).strip().strip(",").strip()
+        if not title and not bullet:
+            title = line
+            continue
+        if not title:
+            continue
+        if bullet or AUTHOR_LIST.match(item):
+            for name in re.split(r"\s*(?:,|&|\band\b)\s*", item):
+                name = name.strip(" *")
+                if name and re.fullmatch(NAME, name):
+                    authors.append(given_first_name(name))
+    return title, authors
+
+
 def _output_type(rest: str, csl: dict[str, object], work: ParsedWork) -> None:
     lowered = rest.lower()
     # Copied from a web page, the breadcrumb's parts run together ("Journal article
     # publicationJournal articleAcademic researchpeer-review"): split where a lower-case
     # letter meets a capital or the "peer-review" tag.
-    parts = re.split(r"(?<=[a-z])(?=[A-Z])|(?<=[a-z])(?=peer[- ]review)", rest.strip())
-    work.extra["output_type"] = " › ".join(p.strip() for p in parts if p.strip())
+    parts = re.split(r"\s*›\s*|(?<=[a-z])(?=[A-Z])|(?<=[a-z])(?=peer[- ]review)", rest.strip())
+    parts = [p.strip() for p in parts if p.strip()]
+    work.extra["output_type"] = " › ".join(parts)
     work.extra["peer_reviewed"] = (
         "yes" if "peer-review" in lowered or "peer review" in lowered else "no"
     )
-    for marker, csl_type in OUTPUT_TYPES.items():
-        if marker in lowered:
+    kinds = [p.lower() for p in parts if not re.fullmatch(r"peer[- ]review", p.lower())]
+    # The last part is the most specific ("… › Chapter"), so it is tried first.
+    for kind in reversed(kinds):
+        csl_type = next((t for marker, t in OUTPUT_TYPES if marker in kind), None)
+        if csl_type:
             csl["type"] = csl_type
             break
 
@@ -192,7 +293,9 @@ def _metadata(label: str, value: str, csl: dict[str, object], work: ParsedWork) 
     elif label == "Article number":
         csl["number"] = value
     elif label in ("DOIs", "DOI"):
-        csl["DOI"] = bare_doi(value.split()[0])
+        doi = find_doi(value)
+        if doi:
+            csl["DOI"] = doi
     elif label in ("ISSN", "Print ISSN", "Electronic ISSN"):
         csl.setdefault("ISSN", value)
     elif label.startswith("ISBN"):
@@ -203,7 +306,7 @@ def _metadata(label: str, value: str, csl: dict[str, object], work: ParsedWork) 
         csl["publisher-place"] = value
     elif label == "Edition":
         csl["edition"] = value
-    elif label == "Publication status":
+    elif label in ("Publication status", "State"):
         date = _portal_date(value)
         if date:
             csl["issued"] = {"date-parts": [date]}
