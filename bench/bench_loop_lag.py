@@ -32,15 +32,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-import discord
 import discord.ext.test as dpytest
 from discord.ext import commands
 
 from bench.bench_themes import article
 from bench.common import percentile, write_readings
-from bot.app import INVITE_PERMISSIONS, create_bot
 from bot.config import Settings
 from bot.features.responses.store import to_iso
+from tests.helpers.dpytest import configured_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD_S = 0.005
@@ -130,18 +129,8 @@ async def start_bot(tmp: Path) -> commands.Bot:
         database_path=tmp / "data" / "seminar.db",
         timezone="Europe/London",
     )
-    bot = create_bot(settings)
-    # dpytest finds its fake members in the member cache (see tests/conftest.py)
-    bot._connection._intents.members = True
-    bot._connection.member_cache_flags = discord.MemberCacheFlags.all()
-    await bot._async_setup_hook()
-    await bot.setup_hook()
-    dpytest.configure(bot, members=["student", "teacher"])
+    bot = await configured_bot(settings)
     guild = bot.guilds[0]
-    teacher = next(m for m in guild.members if m.name == "teacher")
-    await dpytest.add_role(teacher, dpytest.backend.make_role("Instructor", guild))
-    own = dpytest.backend.make_role("Seminar Bot", guild, permissions=INVITE_PERMISSIONS.value)
-    await dpytest.add_role(guild.me, own)
     # dpytest cannot open threads: prompts go out without one (the reply-to footer)
     channel = guild.text_channels[0]
     await dpytest.set_permission_overrides(guild.default_role, channel, create_public_threads=False)

@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 from discord.ext.test import backend
 
-from bot.app import INVITE_PERMISSIONS, create_bot
 from bot.config import Settings
 from bot.services import Services
+from tests.helpers.dpytest import configured_bot, thread_data
 from tests.helpers.paths import REPO
 
 SEEDS = REPO / "seeds"
@@ -48,24 +48,7 @@ async def services(settings: Settings):
 
 
 async def _configured_bot(settings: Settings):
-    bot = create_bot(settings)
-    # The bot does not ask for Server Members (tests/cogs/test_discord_limits.py checks), so
-    # discord.py would cache no member, and dpytest finds its fake members in that cache.
-    # Only for dpytest's state: on Discord a message carries its author's roles and name,
-    # all the bot reads.
-    bot._connection._intents.members = True
-    bot._connection.member_cache_flags = discord.MemberCacheFlags.all()
-    await bot._async_setup_hook()
-    await bot.setup_hook()
-    dpytest.configure(bot, members=["student", "teacher"])
-    guild = bot.guilds[0]
-    role = dpytest.backend.make_role("Instructor", guild)
-    teacher = next(m for m in guild.members if m.name == "teacher")
-    await dpytest.add_role(teacher, role)
-    # Invited as the README says: the bot's role holds the permissions it asks for.
-    own = dpytest.backend.make_role("Seminar Bot", guild, permissions=INVITE_PERMISSIONS.value)
-    await dpytest.add_role(guild.me, own)
-    return bot
+    return await configured_bot(settings)
 
 
 @pytest_asyncio.fixture
@@ -127,23 +110,7 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     async def start_thread_with_message(self, channel_id, message_id, *, name, **_options):
         # dpytest has no threads: Discord opens one with the message's id and announces it.
         parent = self.state.get_channel(int(channel_id))
-        data = {
-            "id": message_id,
-            "guild_id": parent.guild.id,
-            "parent_id": parent.id,
-            "owner_id": self.state.user.id,
-            "name": name,
-            "type": 11,
-            "message_count": 0,
-            "member_count": 0,
-            "rate_limit_per_user": 0,
-            "thread_metadata": {
-                "archived": False,
-                "auto_archive_duration": 10080,
-                "archive_timestamp": "2024-01-01T00:00:00+00:00",
-                "locked": False,
-            },
-        }
+        data = thread_data(parent.guild, parent.id, self.state.user.id, name, message_id)
         parent.guild._add_thread(discord.Thread(guild=parent.guild, state=self.state, data=data))
         return data
 
