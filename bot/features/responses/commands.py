@@ -27,6 +27,7 @@ PROMPT_ID = re.compile(r"^#?(\d{1,18})$")
 LIST_LIMIT = 20
 CHART_LIMIT = 30
 ECHO_CHARS = 300
+SINCE_MAX = 100
 
 
 T = TypeVar("T")
@@ -180,7 +181,12 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
 async def participation(services: Services, actor: Actor, since: str | None = None) -> Reply:
     """Per student: responses and words (since a date, if given), plus a bar chart."""
     since_at = None
-    if since:  # dateparser can take seconds on long unreadable text
+    if since and len(since) > SINCE_MAX:  # dateparser holds the interpreter for seconds
+        raise BadArgument(
+            f"That is not a date I can read (at most {SINCE_MAX} characters): "
+            "use 2026-09-01 or 3 weeks ago."
+        )
+    if since:  # dateparser can take a second even on short unreadable text
         since_at = await asyncio.to_thread(
             parse_since, since, services.clock.now(), services.settings.tz
         )
