@@ -7,10 +7,14 @@ stop with a single line naming the variable instead of a traceback later on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.features.readings.fulltext import PdfLimits
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -36,6 +40,11 @@ class Settings(BaseSettings):
     # is cut with a warning (bounded memory whatever lands in seeds/).
     max_seed_file_mb: float = Field(default=10.0, gt=0, le=1024)
     max_records_per_file: int = Field(default=2000, ge=1)
+    pdf_max_mb: float = Field(default=50.0, gt=0, description="largest PDF read, in MB")
+    pdf_max_inflated_mb: float = Field(
+        default=64.0, gt=0, description="most a PDF's compressed text streams may inflate to"
+    )
+    pdf_timeout_seconds: float = Field(default=60.0, gt=0, description="time to read one PDF")
 
     @field_validator("timezone")
     @classmethod
@@ -53,6 +62,17 @@ class Settings(BaseSettings):
         if upper not in LOG_LEVELS:
             raise ValueError("expected one of " + ", ".join(LOG_LEVELS))
         return upper
+
+    @property
+    def pdf_limits(self) -> PdfLimits:
+        """The per-PDF budgets (size, inflated streams, time) as the PDF reader takes them."""
+        from bot.features.readings.fulltext import PdfLimits
+
+        return PdfLimits(
+            max_bytes=int(self.pdf_max_mb * 1024 * 1024),
+            max_inflated_bytes=int(self.pdf_max_inflated_mb * 1024 * 1024),
+            max_seconds=self.pdf_timeout_seconds,
+        )
 
     @property
     def tz(self) -> ZoneInfo:

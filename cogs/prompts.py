@@ -372,6 +372,11 @@ class Prompts(commands.Cog):
         """Close a prompt."""
         await run(ctx, "prompt close", prompt_id=prompt_id)
 
+    @core_command("prompt keep", group=prompt)
+    async def keep(self, ctx: commands.Context, prompt_id: str) -> None:
+        """Keep a generated prompt."""
+        await run(ctx, "prompt keep", prompt_id=prompt_id)
+
     @core_command("prompt bank", group=prompt)
     async def bank(self, ctx: commands.Context, query: str | None = None) -> None:
         """Browse the prompt bank."""

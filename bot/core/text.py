@@ -14,13 +14,35 @@ _VALUE_MARKS = re.compile("[\ue000\ue001]")  # reserved for reply values (bot.co
 _ROLE_OR_USER = re.compile(r"<@([&!]?)(\d+)>")
 
 
+_ENDS_SENTENCE = re.compile(r"[.?!…][\"”’')\]]*$")
+_CONTINUES = re.compile(r"^(\(?[a-z0-9ivx]{1,3}\)[,;:]?\s|[a-z,;:])")
+
+
 @lru_cache(maxsize=4096)
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _SEGMENTER.segment(text) if s.strip())
+    out: list[str] = []
+    for piece in (s.strip() for s in _SEGMENTER.segment(text)):
+        if not piece:
+            continue
+        # pysbd breaks before enumerators such as "(b)" and after "(a)": a piece that
+        # continues the previous one (which did not end a sentence) is joined back.
+        if (
+            out
+            and (not _ENDS_SENTENCE.search(out[-1]) or _CONTINUES.match(piece))
+            and (out[-1] + " " + piece in text)
+        ):
+            out[-1] = out[-1] + " " + piece
+        else:
+            out.append(piece)
+    return tuple(out)
 
 
 def sentences(text: str) -> list[str]:
-    """Split text into sentences with pysbd (rule-based; no model download), cached per text."""
+    """Split text into sentences with pysbd (rule-based; no model download), cached per text.
+
+    Pieces pysbd cuts inside a sentence (at "(a)", "(b)" enumerators) are joined back, so
+    every item is a whole sentence and a verbatim run of the space-normalised text.
+    """
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []

@@ -23,6 +23,7 @@ SAMPLE_ARGS = {
     "prompt schedule": "+1h What do NGOs give up?",
     "prompt cancel": "1",
     "prompt close": "1",
+    "prompt keep": "some-reading-co-optation-auto",
     "responses": "1",
     "participation": "last week",
 }

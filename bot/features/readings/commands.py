@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
+from bot.features.readings.summaries import sections_reply
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-LENGTHS = ("short", "long")
+LENGTHS = ("short", "long", "sections")  # "sections": one line per section of a full text
 
 
 @command(
@@ -55,17 +56,18 @@ def parse_summary(args: str) -> dict[str, str | None]:
 
 @command(
     "summary",
-    usage="!summary [reading] [short|long]",
+    usage="!summary [reading] [short|long|sections]",
     summary="The thesis and key points of a reading, quoted from it.",
     help="The reading's thesis and key points (context, case, findings, implications), each "
-    "quoted from the reading itself; `long` gives more.",
+    "quoted from the reading itself, with its page; `long` gives more and says where each "
+    "point comes from; `sections` gives one line per section of a PDF.",
     params=(
         Param(
             "reading",
             "Reading id or words of its title/authors (empty: the only reading)",
             autocomplete="reading",
         ),
-        Param("length", "short (default) or long", kind="choice", choices=LENGTHS),
+        Param("length", "short (default), long, or sections", kind="choice", choices=LENGTHS),
     ),
     parse=parse_summary,
     examples=("serving the people long", "", "kan-ku"),
@@ -76,7 +78,9 @@ async def summary(
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
     long = length == "long"
     found = services.library.find(reading or "")
-    # Sentence splitting a 20,000-word text takes seconds: never on the event loop.
+    if length == "sections":
+        return await asyncio.to_thread(sections_reply, found)
+    # A long full text takes CPU even with its sentences split at load: never on the loop.
     result = await asyncio.to_thread(services.summaries.get, found, long)
     title = truncate(f"{found.label}: {found.short_title}", 256)
     if result.basis == "none":
@@ -85,9 +89,14 @@ async def summary(
             body="This reading has no abstract or text yet, so there is nothing to quote. "
             "Add its portal page (with the abstract) or a PDF to the seeds folder.",
         ).add_field("Source", truncate(result.source, 1024))
-    reply = Reply(title=title, body="**Gist**\n" + quote(result.gist))
+    gist_from = ""
+    if long and result.gist_origin:
+        where = result.gist_origin
+        gist_from = " (from the abstract)" if where == "abstract" else f" (from “{where}”)"
+    reply = Reply(title=title, body=f"**Gist**{gist_from}\n" + quote(result.gist_cited))
     for point in result.points:
-        reply.add_field(point.heading, truncate(quote(point.quote), 1024))
+        origin = f" ({point.origin})" if long and point.origin else ""
+        reply.add_field(truncate(point.heading + origin, 256), truncate(quote(point.cited), 1024))
     reply.add_field("Source", truncate(result.source, 1024))
     if not long and found.text:
         reply.footer = f"Add “long” for more: !summary {found.id} long"

@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.errors import AmbiguousReading, UnknownReading
+from bot.features.readings.fulltext import PdfLimits, sentences_of
 from bot.features.readings.models import (
     ParsedWork,
     Reading,
@@ -216,6 +217,7 @@ class SeedLimits:
 
     max_file_bytes: int = 10 * 1024 * 1024
     max_records: int = 2000
+    pdf: PdfLimits = PdfLimits()  # PDF_MAX_MB, PDF_MAX_INFLATED_MB, PDF_TIMEOUT_SECONDS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SeedLimits:
@@ -223,6 +225,7 @@ class SeedLimits:
         return cls(
             max_file_bytes=int(settings.max_seed_file_mb * 1024 * 1024),
             max_records=settings.max_records_per_file,
+            pdf=settings.pdf_limits,
         )
 
 
@@ -360,7 +363,10 @@ def parse_file(path: Path, limits: SeedLimits | None = None) -> tuple[list[Parse
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise SeedFileError("the file is empty")
-        return [parse_pdf(path)], []
+        work = parse_pdf(path, limits.pdf)
+        if work.fulltext is not None:
+            sentences_of(work.fulltext)  # split now, while loading, not in a command
+        return [work], []
     text, notes = read_text(path, limits)
     found, more = _parse_text(path, suffix, text, limits.max_records)
     return found, notes + more
@@ -573,7 +579,8 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
     by_text = sorted(group, key=lambda w: (PRIORITY[w.kind] == 0, PRIORITY[w.kind]))
     keywords = next((w.keywords for w in by_text if w.keywords), [])
     subjects = next((w.subjects for w in by_text if w.subjects), [])
-    text = next((w.text for w in group if w.text), "")
+    with_text = next((w for w in group if w.text), None)
+    text = with_text.text if with_text else ""
     extra: dict[str, str] = {}
     for w in group:
         extra.update({k: v for k, v in w.extra.items() if k != "record_line"})
@@ -593,6 +600,7 @@ def _merge_group(group: list[ParsedWork], per_file: dict[Path, int]) -> Reading:
         text=text,
         extra=extra,
         sources=sources,
+        fulltext=with_text.fulltext if with_text else None,
     )
     if not reading.id:
         reading.id = _derived_id(reading)

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.features.readings.fulltext import FullText, Sentence
 
 CSL = dict[str, Any]
 
@@ -260,6 +263,7 @@ class ParsedWork:
     subjects: list[str] = field(default_factory=list)
     text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    fulltext: FullText | None = None  # a PDF's cleaned pages (``text`` is its plain form)
 
 
 @dataclass
@@ -279,6 +283,20 @@ class Reading:
     text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
+    fulltext: FullText | None = None  # set for a PDF: blocks with printed page labels
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """Sentences of the full text, each with its page label ("" without pages) and section.
+
+        Split once per reading and cached (see ``fulltext.sentences_of``); for a PDF they are
+        split while the library loads, so no command pays for it.
+        """
+        from bot.features.readings.fulltext import sentences_of, sentences_of_text
+
+        if self.fulltext is not None:
+            return sentences_of(self.fulltext)
+        return sentences_of_text(self.text)
 
     @property
     def title(self) -> str:

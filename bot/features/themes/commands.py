@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.core.charts import bar_chart_png
 from bot.core.errors import AmbiguousReading, BadArgument, NotFound, UnknownReading
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import (
@@ -17,12 +16,13 @@ from bot.core.replies import (
     truncate,
 )
 from bot.core.text import escape_markdown
+from bot.features.prompts.bank import PROMPTS_FILE, keep, load_prompt_bank
 
 if TYPE_CHECKING:
     from bot.features.prompts.bank import BankPrompt
     from bot.features.readings import Reading
     from bot.features.themes import Fingerprint, Theme
-    from bot.features.themes.glossary import Concept
+    from bot.features.themes.glossary import Concept, Glossary
     from bot.services import Services
 
 QUOTE_MAX = 600
@@ -31,14 +31,29 @@ MAX_CONCEPT_READINGS = 8
 THREAD_MIN_CHARS = 12_000  # about 2,000 words
 
 
-def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
-    """The reading's fingerprint, cached by the engine; CPU work, so callers run it in a worker.
+async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
+    """The cached fingerprint; a long full text is computed in a worker thread the first time.
 
-    Every ``!themes`` and ``!prompt bank`` view is built by a plain function that the handler
-    runs with :func:`asyncio.to_thread`: a concept view reads the fingerprints of every
-    reading (seconds for 60 readings the first time), and the event loop must never wait.
+    An abstract takes a few milliseconds, so only texts long enough to block the event loop
+    noticeably (a full article: up to ~0.3 s) are sent to a thread.
     """
-    return services.themes.cached(reading) or services.themes.fingerprint(reading)
+    cached = services.themes.cached(reading)
+    if cached is not None:
+        return cached
+    if len(reading.text) < THREAD_MIN_CHARS:
+        return services.themes.fingerprint(reading)
+    return await asyncio.to_thread(services.themes.fingerprint, reading)
+
+
+async def fingerprints_of(services: Services, readings: list[Reading]) -> list[Fingerprint]:
+    """Fingerprints of many readings: those not cached yet are computed in one worker thread.
+
+    Even abstracts (a few ms each) add up over a library of hundreds of readings, which must
+    not hold the event loop.
+    """
+    if all(services.themes.cached(r) is not None for r in readings):
+        return [services.themes.fingerprint(r) for r in readings]
+    return await asyncio.to_thread(services.themes.fingerprints, readings)
 
 
 def theme_field_value(theme: Theme) -> str:
@@ -48,13 +63,20 @@ def theme_field_value(theme: Theme) -> str:
         if theme.evidence == theme.sentence and theme.in_title and (theme.mentions == 1)
         else ""
     )
-    return truncate(
-        f"`{theme.bar}`{source}\n{quote(truncate(theme.evidence, QUOTE_MAX))}",
-        EMBED_FIELD_VALUE_MAX,
-    )
+    page = f" (p. {theme.page})" if theme.page else ""
+    evidence = truncate(theme.evidence, QUOTE_MAX - len(page)) + page
+    return truncate(f"`{theme.bar}`{source}\n{quote(evidence)}", EMBED_FIELD_VALUE_MAX)
 
 
-def _theme_reply(reading: Reading, fingerprint: Fingerprint) -> Reply:
+async def chart_of(services: Services, reading: Reading) -> bytes:
+    """The themes chart: cached with the fingerprint, else drawn in a worker thread."""
+    cached = services.themes.cached_chart(reading)
+    if cached is not None:
+        return cached
+    return await asyncio.to_thread(services.themes.chart, reading)
+
+
+async def _theme_reply(services: Services, reading: Reading, fingerprint: Fingerprint) -> Reply:
     title = truncate(f"Themes — {reading.label}: {reading.short_title}", 256)
     if not fingerprint.themes:
         note = fingerprint.note or "No themes could be found in this reading's text."
@@ -71,18 +93,14 @@ def _theme_reply(reading: Reading, fingerprint: Fingerprint) -> Reply:
         "Weight: relative to the strongest theme (title, Keywords, thesis and findings count "
         "more). 📖 = in the course glossary: !themes <concept> defines it."
     )
-    chart = bar_chart_png(
-        [t.label for t in fingerprint.themes],
-        [t.weight for t in fingerprint.themes],
-        f"Themes of {reading.label}",
-    )
+    chart = await chart_of(services, reading)
     reply.files.append(
         ReplyFile(f"themes-{reading.id}.png", chart, f"Theme fingerprint of {reading.label}")
     )
     return reply
 
 
-def _concept_reply(services: Services, concept: Concept) -> Reply:
+async def _concept_reply(services: Services, concept: Concept) -> Reply:
     reply = Reply(
         title=truncate(f"Concept: {concept.name}", 256),
         body=f"{concept.definition}\n\n*Also written as:* "
@@ -90,8 +108,11 @@ def _concept_reply(services: Services, concept: Concept) -> Reply:
     )
     shown = 0
     absent: list[str] = []
-    for reading in services.library:
-        theme = fingerprint_of(services, reading).find(concept.key)
+    readings = list(services.library)
+    for reading, fingerprint in zip(
+        readings, await fingerprints_of(services, readings), strict=True
+    ):
+        theme = fingerprint.find(concept.key)
         if theme is None:
             absent.append(reading.id)
             continue
@@ -112,42 +133,100 @@ def _concept_reply(services: Services, concept: Concept) -> Reply:
     return reply
 
 
-def _compare_reply(services: Services, first: Reading, second: Reading) -> Reply:
+def related(glossary: Glossary, a: Theme, b: Theme) -> bool:
+    """Whether two themes of different readings are the same concept or related ones.
+
+    The same concept key or the same lemma keys (``INGOs`` as a Keyword and ``INGO`` in the
+    text); one phrase inside the other (``NGO law`` and ``foreign NGO law``); or glossary
+    concepts that list each other as ``related``.
+    """
+    if a.match_key == b.match_key:
+        return True
+    if a.concept and b.concept:
+        first, second = glossary.get(a.concept), glossary.get(b.concept)
+        return bool(
+            first and second and (b.concept in first.related or a.concept in second.related)
+        )
+    if a.concept or b.concept:
+        return False
+    ka, kb = set(a.match_key.split()), set(b.match_key.split())
+    return ka <= kb or kb <= ka
+
+
+def compare_themes(
+    glossary: Glossary, a: Fingerprint, b: Fingerprint
+) -> tuple[list[tuple[Theme, Theme]], list[Theme], list[Theme]]:
+    """The top themes of two readings as (shared pairs, only in A, only in B).
+
+    Every top theme is in exactly one list: a theme of one reading is shared when the other
+    reading has the same or a related concept anywhere among its themes, not only in its top
+    ten. Exact matches are paired before related ones.
+    """
+    pairs: list[tuple[Theme, Theme]] = []
+    taken_a: set[str] = set()
+    taken_b: set[str] = set()
+    for exact in (True, False):
+        for mine, other, taken_mine, taken_other, flip in (
+            (a, b, taken_a, taken_b, False),
+            (b, a, taken_b, taken_a, True),
+        ):
+            for theme in mine.themes:
+                if theme.key in taken_mine:
+                    continue
+                partner = _partner(glossary, theme, other, taken_other, exact)
+                if partner is not None:
+                    pairs.append((partner, theme) if flip else (theme, partner))
+                    taken_mine.add(theme.key)
+                    taken_other.add(partner.key)
+    only_a = [t for t in a.themes if t.key not in taken_a]
+    only_b = [t for t in b.themes if t.key not in taken_b]
+    return pairs, only_a, only_b
+
+
+def _partner(
+    glossary: Glossary, theme: Theme, other: Fingerprint, taken: set[str], exact: bool
+) -> Theme | None:
+    """The other reading's theme that is this concept (``exact``) or a related one."""
+    for candidate in (*other.themes, *other.all_themes):
+        if candidate.key in taken:
+            continue
+        if candidate.match_key == theme.match_key if exact else related(glossary, theme, candidate):
+            return candidate
+    return None
+
+
+async def _compare_reply(services: Services, first: Reading, second: Reading) -> Reply:
     if first.id == second.id:
         raise BadArgument("Compare two different readings: `!themes compare <reading> <reading>`.")
-    a = fingerprint_of(services, first)
-    b = fingerprint_of(services, second)
+    a = await fingerprint_of(services, first)
+    b = await fingerprint_of(services, second)
     for reading, fp in ((first, a), (second, b)):
         if not fp.themes:
             raise BadArgument(f"{reading.label} has no abstract or text yet, so no themes.")
-    shared = [t for t in a.themes if b.find(t.key) is not None]
-    shared += [
-        t
-        for t in b.themes
-        if a.find(t.key) is not None and t not in shared and all(s.key != t.key for s in shared)
-    ]
-    shared_keys = {t.key for t in shared}
-    only_a = [t for t in a.themes if t.key not in shared_keys]
-    only_b = [t for t in b.themes if t.key not in shared_keys]
+    pairs, only_a, only_b = compare_themes(services.glossary, a, b)
 
     def names(themes: list[Theme]) -> str:
         return truncate(", ".join(t.label for t in themes) or "—", EMBED_FIELD_VALUE_MAX)
 
+    shared = [ta.label if ta.label == tb.label else f"{ta.label} ~ {tb.label}" for ta, tb in pairs]
     reply = Reply(
         title=truncate(f"Themes compared: {first.label} and {second.label}", 256),
         body=f"**A** — {escape_markdown(first.short_title)}\n"
         f"**B** — {escape_markdown(second.short_title)}",
     )
-    reply.add_field(f"Shared ({len(shared)})", names(shared))
+    reply.add_field(
+        f"Shared ({len(pairs)})", truncate(", ".join(shared) or "—", EMBED_FIELD_VALUE_MAX)
+    )
     reply.add_field(f"Only in A, {first.label} ({len(only_a)})", names(only_a))
     reply.add_field(f"Only in B, {second.label} ({len(only_b)})", names(only_b))
-    if shared:
-        top = shared[0]
-        ta, tb = a.find(top.key), b.find(top.key)
-        if ta and tb:
-            reply.add_field(f"{top.label} in A", quote(truncate(ta.evidence, 480)))
-            reply.add_field(f"{top.label} in B", quote(truncate(tb.evidence, 480)))
-    reply.footer = "Shared: a top theme of one reading that the other also has."
+    if pairs:
+        ta, tb = pairs[0]
+        reply.add_field(f"{ta.label} in A", quote(truncate(ta.evidence, 480)))
+        reply.add_field(f"{tb.label} in B", quote(truncate(tb.evidence, 480)))
+    reply.footer = (
+        "Shared: a top theme of one reading whose concept (or a related one, ~) the other "
+        "reading also has."
+    )
     return reply
 
 
@@ -207,29 +286,24 @@ def _unknown(services: Services, query: str) -> UnknownReading:
     examples=("", "co-optation", "kan-ku"),
 )
 async def themes(services: Services, actor: Actor, query: str | None = None) -> Reply:
-    """Route to the fingerprint, concept or comparison view, built in a worker thread."""
-    return await asyncio.to_thread(themes_view, services, query)
-
-
-def themes_view(services: Services, query: str | None) -> Reply:
-    """The ``!themes`` reply for ``query`` (blocking: fingerprints, charts)."""
+    """Route to the fingerprint, concept or comparison view."""
     text = " ".join((query or "").split())
     words = text.split()
     if words and words[0].lower() == "compare":
         first, second = _resolve_pair(services, " ".join(words[1:]))
-        return _compare_reply(services, first, second)
+        return await _compare_reply(services, first, second)
     if text:
         concept = services.glossary.lookup(text)
         if concept is not None:
-            return _concept_reply(services, concept)
+            return await _concept_reply(services, concept)
     try:
         reading = services.library.find(text)
     except UnknownReading:
         close = services.glossary.suggest(text, limit=1, cutoff=88)
         if close:
-            return _concept_reply(services, close[0])
+            return await _concept_reply(services, close[0])
         raise _unknown(services, text) from None
-    return _theme_reply(reading, fingerprint_of(services, reading))
+    return await _theme_reply(services, reading, await fingerprint_of(services, reading))
 
 
 def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
@@ -263,14 +337,10 @@ def _prompt_lines(prompts: list[BankPrompt], budget: int) -> str:
     examples=("", "co-optation"),
 )
 async def prompt_bank(services: Services, actor: Actor, query: str | None = None) -> Reply:
-    """List prompts: all, for a concept, or for a reading (built in a worker thread)."""
-    return await asyncio.to_thread(prompt_bank_view, services, query)
-
-
-def prompt_bank_view(services: Services, query: str | None) -> Reply:
-    """The ``!prompt bank`` reply (blocking: generated prompts need every reading's themes)."""
+    """List prompts: all of them, those tagged with a concept, or those for a reading."""
     query = " ".join((query or "").split())
     bank = services.prompt_bank
+    await fingerprints_of(services, list(services.library))  # generated prompts need themes
     if not query:
         prompts, scope = bank.all(), "all readings"
     elif concept := services.glossary.lookup(query):
@@ -299,5 +369,53 @@ def prompt_bank_view(services: Services, query: str | None) -> Reply:
         body=_prompt_lines(prompts, LIST_BUDGET),
         footer="Post one with !prompt post <id>."
         + (" Ids ending in -auto are generated from the reading's themes." if generated else ""),
+    )
+    return reply
+
+
+@command(
+    "prompt keep",
+    usage="!prompt keep <id>",
+    summary="Keep a generated prompt (id ending in -auto) in prompts.toml.",
+    help="Keep a generated prompt (an id ending in -auto, see !prompt bank): it is written "
+    "with its quote into prompts.toml, so posting it later gives the same text.",
+    params=(
+        Param(
+            "prompt_id",
+            "A generated prompt id (ending in -auto, see prompt bank)",
+            required=True,
+            autocomplete="bank",
+        ),
+    ),
+    instructor=True,
+    examples=("kan-ku-2021-serving-the-people-co-optation-auto",),
+)
+async def prompt_keep(services: Services, actor: Actor, prompt_id: str) -> Reply:
+    """Write a generated prompt into ``SEEDS_DIR/prompts.toml`` and reload the bank."""
+    wanted = prompt_id.strip().lower()
+    if not wanted or len(wanted.split()) > 1:
+        raise BadArgument("Name one generated prompt: `!prompt keep <id>` (see `!prompt bank`).")
+    await fingerprints_of(services, list(services.library))
+    prompt = services.prompt_bank.get(wanted)
+    if prompt is None:
+        raise NotFound(f"There is no prompt `{wanted}` in the prompt bank (see `!prompt bank`).")
+    if not prompt.generated:
+        raise BadArgument(
+            f"`{prompt.id}` is already in prompts.toml; only generated (-auto) prompts are kept."
+        )
+    path = services.settings.seeds_dir / PROMPTS_FILE
+    try:
+        kept = await asyncio.to_thread(keep, path, prompt)
+    except ValueError as err:
+        raise BadArgument(f"Not kept: {err}.") from None
+    except OSError as err:
+        raise BadArgument(f"Could not write {PROMPTS_FILE}: {err.strerror}.") from None
+    services.prompt_bank = await asyncio.to_thread(
+        load_prompt_bank, path, services.library, services.glossary, services.themes
+    )
+    reply = Reply(
+        title=truncate(f"Prompt kept: {kept.id}", 256),
+        body=f"{escape_markdown(kept.question)}\n\n{quote(truncate(kept.evidence, QUOTE_MAX))}",
+        footer=f"Written to {PROMPTS_FILE}. Post it with !prompt post {kept.id}.",
     )
     return reply

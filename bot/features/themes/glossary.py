@@ -5,6 +5,13 @@ Instructors own this file. Each concept gives the surface forms that count as th
 reading's wording with the course's vocabulary, and a two-sentence definition for students.
 ``background`` lists words every reading of the course uses (``China``, ``Party``) that are
 therefore never a theme on their own.
+
+Matching is by sense, not by form: a word such as ``incorporation`` or ``legitimate`` is also
+ordinary English in other fields ("incorporates membership changes", "accepts a heartbeat as
+legitimate"). So a concept with ``context`` words counts a mention only where one of them is
+used in the same sentence or the one before or after it. ``kind`` says what the concept is
+(an actor, a process, a condition, a place or a claim), which decides how a generated
+discussion prompt asks about it.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz, process, utils
@@ -38,8 +46,10 @@ class Concept(BaseModel):
     forms: tuple[str, ...] = Field(min_length=1)
     definition: str = Field(min_length=20, max_length=700)
     related: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    kind: Literal["actor", "process", "condition", "place", "claim"] = "claim"
 
-    @field_validator("forms")
+    @field_validator("forms", "context")
     @classmethod
     def _forms_are_words(cls, forms: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = tuple(f.strip() for f in forms)

@@ -12,14 +12,20 @@ longer than the whole 300 ms budget, and per-sentence counts are all the ranking
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.features.themes.tokens import Token, can_end_phrase, can_start_phrase
+from bot.features.themes.tokens import (
+    WORD,
+    Token,
+    can_end_phrase,
+    can_modify,
+    can_start_phrase,
+    is_acronym,
+    lemmas,
+)
 
 MAX_N = 3
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-’'][A-Za-z0-9]+)*")
 SURFACES_KEPT = 3
 
 
@@ -31,6 +37,9 @@ class Candidate:
     words: tuple[str, ...]
     mentions: dict[int, int] = field(default_factory=dict)  # unit index -> count
     surfaces: list[str] = field(default_factory=list)  # the first few wordings, as written
+    capitalised: bool = False  # one word, capitalised in some use inside a sentence
+    lowered: bool = False  # one word, in lower case in some use inside a sentence
+    modifier: bool = False  # an adjective only ever used before a noun ("local partners")
 
 
 def _runs(tokens: list[Token], taken: set[int], background: frozenset[str]) -> list[list[int]]:
@@ -68,10 +77,21 @@ def extract(
     mentions: dict[str, dict[int, int]] = {}
     spots: dict[str, list[tuple[int, int, int]]] = {}
     sizes: dict[str, int] = {}
+    capitalised: set[str] = set()
+    lowered: set[str] = set()
+    heads: set[str] = set()  # one-word keys used at least once not before another word
     for index, tokens in enumerate(units):
         for run in _runs(tokens, covered[index], background):
+            # Inside a run every word but the last is followed by another: only the last may
+            # be a head, if a function word, punctuation or the end comes next.
+            after = run[-1] + 1
+            if after >= len(tokens) or tokens[after].stop or tokens[after].breaks_before:
+                heads.add(tokens[run[-1]].key)
             for a in range(len(run)):
-                start = tokens[run[a]].start
+                word = tokens[run[a]]
+                start = word.start
+                if index != title and start != 0:  # a capital at a sentence start says nothing
+                    (lowered if word.text[:1].islower() else capitalised).add(word.key)
                 key = ""
                 for n in range(min(MAX_N, len(run) - a)):
                     last = tokens[run[a + n]]
@@ -95,8 +115,16 @@ def extract(
             text = texts[index][start:end]
             initial = index == title or start == 0  # a capital here says nothing
             surfaces.append("\0" + text if initial else text)
-        words = tuple(_WORD.findall(surfaces[0].lstrip("\0")))
-        candidates[key] = Candidate(key, words, per_unit, surfaces)
+        words = tuple(WORD.findall(surfaces[0].lstrip("\0")))
+        candidates[key] = Candidate(
+            key,
+            words,
+            per_unit,
+            surfaces,
+            key in capitalised,
+            key in lowered,
+            sizes[key] == 1 and key not in heads and can_modify(words[0]),
+        )
     return candidates
 
 
@@ -107,4 +135,31 @@ def well_formed(cand: Candidate) -> bool:
     part on a long text.
     """
     words = cand.words
-    return can_start_phrase(words[0]) and can_end_phrase(words[-1], len(words) > 1)
+    if not (can_start_phrase(words[0]) and can_end_phrase(words[-1], len(words) > 1)):
+        return False
+    return not any(_plural(w) for w in words[:-1])  # "graduates matters": subject and verb
+
+
+def every_wording_ends_on_a_noun(cand: Candidate) -> bool:
+    """Whether each wording seen can end on a noun (checked for ranked candidates only).
+
+    "stayed" (a verb only) is no theme even where the title's "to stay" made the first
+    wording look like one.
+    """
+    for text in cand.surfaces:
+        found = WORD.findall(text.lstrip("\0"))
+        if found and not can_end_phrase(found[-1], len(cand.words) > 1):
+            return False
+    return True
+
+
+def _plural(word: str) -> bool:
+    """A regular plural noun ("graduates"), which English does not use as a modifier."""
+    lower = word.lower()
+    return (
+        not is_acronym(word)
+        and lower.endswith("s")
+        and not lower.endswith(("ss", "us", "is", "ics"))
+        and "NOUN" in lemmas(lower)
+        and lemmas(lower)["NOUN"] != (lower,)
+    )

@@ -49,6 +49,7 @@ class Unit:
     weight: float
     kind: str  # "title", "abstract" or "text"
     index: int
+    page: str = ""  # the printed page label of a full-text sentence ("" where none)
 
 
 def sentence_weight(sentence: str, kind: str, position: float, last: bool) -> float:
@@ -65,7 +66,8 @@ def sentence_weight(sentence: str, kind: str, position: float, last: bool) -> fl
 
 
 @lru_cache(maxsize=100_000)
-def _zipf(word: str) -> float:
+def zipf(word: str) -> float:
+    """How common a word is in English: wordfreq's zipf scale (0 = unseen, 7 = "the")."""
     return zipf_frequency(word, "en")
 
 
@@ -78,7 +80,7 @@ def specificity(words: tuple[str, ...]) -> float:
         return 0.15
     values = []
     for word in words:
-        z = _zipf(word.lower())
+        z = zipf(word.lower())
         values.append(min(1.0, max(0.15, (6.0 - z) / 3.0)))
     return sum(values) / len(values)
 
@@ -98,3 +100,61 @@ def combine(evidence_mass: float, *, curated: bool, keyword: bool, spec: float, 
     if keyword:
         score *= KEYWORD_BOOST
     return score
+
+
+# What a theme is, from its head (last) word, for themes the glossary does not describe.
+# The lists are the heads readings in the social sciences use; a suffix decides the rest.
+_ACTOR_HEADS = frozenset(
+    """
+    actor actors agency agencies association associations authority bureau charity charities
+    citizen citizens community company companies council county counties court courts donor
+    donors elite elites employer firm firms foundation foundations founder founders government
+    governments group groups household households institution institutions leader leaders
+    member members ministry movement movements node nodes office offices official officials
+    organization organizations organisation organisations party parties partner partners
+    people platform platforms regime regimes resident residents state states union unions
+    user users volunteer volunteers voter voters worker workers
+    """.split()
+)
+_PLACE_HEADS = frozenset(
+    """
+    area areas border borders city cities countryside district districts grassroots
+    neighbourhood neighbourhoods neighborhood neighborhoods province provinces region regions
+    street streets territory town towns village villages
+    """.split()
+)
+_CONDITION_HEADS = frozenset(
+    """
+    autonomy capacity constraint constraints control law laws legitimacy pressure pressures
+    regulation regulations restriction restrictions rule rules space status trust insecurity
+    inequality dependence independence power precarity risk
+    """.split()
+)
+_PROCESS_SUFFIXES = ("ation", "ition", "ization", "isation", "ment", "ing", "sion", "ance")
+_CONDITION_SUFFIXES = ("ity", "ness", "ism", "acy", "ship", "hood", "ence")
+_ACTOR_SUFFIXES = ("ists", "ist", "ers", "ors", "ians")
+
+
+def kind_of(label: str) -> str:
+    """Whether a theme names an actor, a process, a condition, a place or (else) a claim.
+
+    ``INGOs``, ``private donors`` → actor; ``registration`` → process; ``trust``,
+    ``authoritarianism`` → condition; ``urban villages`` → place. The question a generated
+    prompt asks depends on it.
+    """
+    words = label.split()
+    if not words:
+        return "claim"
+    head = words[-1].strip("()").lower()
+    raw = words[-1].strip("()")
+    if head in _PLACE_HEADS:
+        return "place"
+    if head in _ACTOR_HEADS or (len(raw) > 1 and raw.rstrip("s").isupper()):
+        return "actor"
+    if head in _CONDITION_HEADS or head.endswith(_CONDITION_SUFFIXES):
+        return "condition"
+    if head.endswith(_PROCESS_SUFFIXES):
+        return "process"
+    if head.endswith(_ACTOR_SUFFIXES):
+        return "actor"
+    return "claim"

@@ -7,15 +7,24 @@ import shutil
 
 import pytest
 
-from bot.core.errors import UnknownReading
+from bot.core.errors import BadArgument, NotFound, NotInstructor, UnknownReading
 from bot.core.registry import Actor, dispatch
 from bot.core.replies import EMBED_DESCRIPTION_MAX
-from bot.features.prompts.bank import BankPrompt, PromptBank, load_prompt_bank
-from bot.features.readings import load_library
-from bot.features.themes import ThemeEngine
+from bot.features.prompts.bank import BankPrompt, PromptBank, generate, keep, load_prompt_bank
+from bot.features.readings import Reading, load_library
+from bot.features.themes import Theme, ThemeEngine
 from bot.features.themes.glossary import load_glossary
 from tests.helpers.paths import REPO_SEEDS
-from tests.helpers.themes import FIXTURE_SEEDS, OTHER_ID, SEED_ID, is_verbatim
+from tests.helpers.prompt_fakes import TEACHER
+from tests.helpers.themes import (
+    FIXTURE_SEEDS,
+    OTHER_ID,
+    READINGS,
+    SEED_ID,
+    copy_readings,
+    fixture_reading,
+    is_verbatim,
+)
 
 STUDENT = Actor(user_id=1, name="student", guild_id=10, channel_id=20)
 
@@ -134,5 +143,114 @@ async def test_generated_prompts_listed_for_a_new_reading(seeds_dir, settings):
     try:
         reply = await dispatch(services, STUDENT, "prompt bank", OTHER_ID)
         assert "-auto`" in reply.body and "generated" in reply.footer
+    finally:
+        await services.close()
+
+
+# -- generated prompts: built on the evidence, by kind of theme; kept into prompts.toml -------
+
+
+def _generated(name: str) -> tuple[Reading, list[BankPrompt]]:
+    reading = fixture_reading(name)
+    engine = ThemeEngine(load_glossary(REPO_SEEDS / "glossary.toml"))
+    return reading, generate(reading, list(engine.fingerprint(reading).themes))
+
+
+@pytest.mark.parametrize("name", ["charity-law", "tan-offices", "foundation-care"])
+def test_each_generated_prompt_quotes_its_sentence_and_asks_about_its_claim(name):
+    reading, prompts = _generated(name)
+    assert 2 <= len(prompts) <= 5
+    assert len({p.evidence for p in prompts}) == len(prompts)  # one sentence, one prompt
+    for prompt in prompts:
+        assert prompt.evidence and is_verbatim(prompt.evidence, reading), prompt.id
+        assert prompt.evidence != reading.title
+        clause = re.search(r"\b(?:argue|find|show)s? that (.{20,60})", prompt.evidence)
+        if clause:  # the claim of the sentence is restated in the question
+            assert clause.group(1) in prompt.question, prompt.question
+        else:
+            assert prompt.question.startswith("Take the sentence quoted below")
+
+
+def _theme(label: str, kind: str, sentence: str, **extra: object) -> Theme:
+    return Theme(
+        key=label.lower(),
+        label=label,
+        weight=1.0,
+        score=1.0,
+        evidence=sentence,
+        sentence=sentence,
+        mentions=2,
+        kind=kind,
+        surface=label,
+        **extra,
+    )
+
+
+def test_question_form_follows_the_kind_of_theme_not_its_rank():
+    reading = Reading(id="r-2020", csl={"title": "T"}, abstract="A. B. C. D.")
+    made = generate(
+        reading,
+        [
+            _theme("Donors", "actor", "We argue that donors reward honest accounts."),
+            _theme("Registration", "process", "We find that registration sorted the groups."),
+            _theme("Boards", "actor", "We argue that boards hire the founders' friends."),
+        ],
+    )
+    first, second, third = (p.question.split(". ", 1)[1] for p in made)
+    assert first.replace("“Donors”", "X") == third.replace("“Boards”", "X")  # same kind, same form
+    assert second.replace("“Registration”", "X") != first.replace("“Donors”", "X")
+    assert made[1].question.startswith("The reading finds that registration sorted the groups")
+
+
+def test_acronyms_keep_their_case_in_generated_prompts():
+    _, prompts = _generated("tan-offices")
+    text = " ".join(p.question + p.follow_up for p in prompts)
+    assert "“TANs”" in text and "tans" not in text
+
+
+def test_a_quote_carries_its_page_where_the_reading_has_pages(tmp_path):
+    reading = fixture_reading("charity-law")
+    sentence = reading.abstract.split(". ")[0] + "."
+    paged = _theme("Charity law", "condition", sentence, page="12", keyword=True)
+    (prompt,) = generate(reading, [paged])
+    assert prompt.evidence == f"{sentence} (p. 12)"
+    path = tmp_path / "prompts.toml"
+    keep(path, prompt)
+    library = load_library(READINGS)
+    bank = load_prompt_bank(path, library, load_glossary(REPO_SEEDS / "glossary.toml"))
+    assert bank.warnings == []  # the page label is not taken for part of the quote
+
+
+async def test_instructor_keeps_a_generated_prompt_in_prompts_toml(seeds_dir, settings):
+    from bot.services import Services
+
+    copy_readings(seeds_dir, "charity-law")
+    services = await Services.open(settings)
+    try:
+        generated = services.prompt_bank.for_reading("charity-law")
+        auto = generated[0]
+        assert auto.generated and auto.id.endswith("-auto")
+        with pytest.raises(NotInstructor):
+            await dispatch(services, STUDENT, "prompt keep", auto.id)
+        reply = await dispatch(services, TEACHER, "prompt keep", auto.id)
+        kept_id = auto.id.removesuffix("-auto")
+        assert kept_id in reply.title
+        text = (seeds_dir / "prompts.toml").read_text(encoding="utf-8")
+        assert f'id = "{kept_id}"' in text and "kept = true" in text
+        assert "kan-ku-cooptation-1" in text  # the hand-written prompts are still there
+        kept = services.prompt_bank.get(kept_id)
+        assert kept is not None and not kept.generated and kept.kept
+        assert (kept.question, kept.evidence) == (auto.question, auto.evidence)
+        assert services.prompt_bank.get(auto.id) == kept  # the id shown before still works
+        others = services.prompt_bank.for_reading("charity-law")
+        assert kept in others and len(others) == len(generated)  # the rest stay generated
+        reloaded = load_prompt_bank(
+            seeds_dir / "prompts.toml", services.library, services.glossary, services.themes
+        )
+        assert reloaded.warnings == [] and reloaded.get(kept_id) == kept
+        with pytest.raises(BadArgument):
+            await dispatch(services, TEACHER, "prompt keep", kept_id)  # not generated
+        with pytest.raises(NotFound):
+            await dispatch(services, TEACHER, "prompt keep", "no-such-auto")
     finally:
         await services.close()
