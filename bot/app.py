@@ -6,6 +6,7 @@ cog ever sees a half-ready bot; it runs once per process (unlike ``on_ready``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import pkgutil
 
@@ -18,6 +19,20 @@ from bot.core.clock import Clock
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+# What the bot's role needs in seminar channels (and what its invite link should ask for):
+# post prompts as embeds with threads and files, acknowledge answers with ✅, read history
+# to catch up after a restart. Missing ones are named to the instructor before posting.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    add_reactions=True,
+    create_public_threads=True,
+)
 
 
 def extension_names() -> list[str]:
@@ -32,8 +47,10 @@ class SeminarBot(commands.Bot):
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         intents = discord.Intents.default()
-        intents.message_content = True  # prefix commands and thread responses need the text
-        intents.members = True  # instructor role checks and participation names
+        # Message Content (privileged): prefix commands and thread answers need the text.
+        # Server Members is not asked for: a message's author arrives with its roles (the
+        # instructor check) and display name (participation), so no member list is needed.
+        intents.message_content = True
         super().__init__(
             command_prefix=commands.when_mentioned_or(settings.command_prefix),
             intents=intents,
@@ -51,6 +68,10 @@ class SeminarBot(commands.Bot):
         self.services = await Services.open(self.settings, clock=self._clock)
         for name in extension_names():
             await self.load_extension(name)
+        # Everything loaded so far lives as long as the bot: keep it out of the cyclic
+        # collector, whose full passes over it (run in whichever thread allocates, while
+        # holding the interpreter) would otherwise stall the loop for 100+ ms at a time.
+        gc.freeze()
         log.info(
             "ready: %d readings, %d extensions", len(self.services.library), len(self.extensions)
         )

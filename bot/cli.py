@@ -91,6 +91,12 @@ async def _run_bot(settings: Settings) -> int:
             print("Discord refused the token: check DISCORD_TOKEN.", file=sys.stderr)
         elif isinstance(exc, DatabaseUnavailable):
             print(f"seminar-bot: {exc}", file=sys.stderr)
+        elif isinstance(exc, discord.PrivilegedIntentsRequired):
+            print(
+                "Discord refused the Message Content intent: turn on MESSAGE CONTENT INTENT "
+                "under Bot → Privileged Gateway Intents at https://discord.com/developers/applications.",
+                file=sys.stderr,
+            )
         else:
             log.error("the bot stopped", exc_info=exc)
         code = 1

@@ -15,13 +15,16 @@ and ``<#…>``, and sends with ``AllowedMentions.none()`` so echoed text never p
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
+import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from rapidfuzz import process
 
 from bot.core.errors import BadArgument, NotInstructor, UserFacingError
 from bot.core.registry import (
@@ -31,6 +34,7 @@ from bot.core.registry import (
     check_allowed,
     dispatch,
     parse_line,
+    subcommands,
 )
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
@@ -41,6 +45,7 @@ from bot.core.replies import (
     EMBED_TOTAL_MAX,
     ChannelRef,
     Reply,
+    ReplyFile,
     Timestamp,
     render_values,
     truncate,
@@ -202,11 +207,15 @@ async def run(ctx: commands.Context, path: str, **options: Any) -> None:
     for p in spec.params:
         if p.kind == "channel" and options.get(p.name) is not None:
             options[p.name] = _channel_value(ctx, options[p.name])
+        if p.autocomplete and isinstance(options.get(p.name), str):
+            options[p.name] = expand_choice(bot, options[p.name])
     work = asyncio.ensure_future(dispatch(bot.services, actor_from_ctx(ctx), path, options))
     if ctx.interaction is not None:
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_S)
         if not done and not ctx.interaction.response.is_done():
             await ctx.defer(ephemeral=spec.private)
+            if not spec.private:
+                PUBLIC_DEFERRALS.add(getattr(ctx.interaction, "id", 0))
     reply = await work
     await send_reply(ctx, reply)
 
@@ -276,22 +285,83 @@ def build_embeds(reply: Reply, prefix: str = "!") -> list[discord.Embed]:
     return embeds
 
 
-def build_files(reply: Reply) -> list[discord.File]:
-    """Attachments as discord.File objects (fresh each call: a File can be sent only once)."""
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's limit without server boosts, and in DMs
+PAYLOAD_MARGIN = 64 * 1024  # room for the message's own JSON in the upload
+MAX_ATTACHMENTS = 10  # per message
+PUBLIC_DEFERRALS: set[int] = set()  # interactions whose "thinking…" everyone can see
+
+
+def upload_limit(ctx: commands.Context) -> int:
+    """Bytes one message may upload here: the server's limit (boosts raise it), else 10 MiB."""
+    return ctx.guild.filesize_limit if ctx.guild is not None else DEFAULT_UPLOAD_LIMIT
+
+
+def fit_files(files: list[ReplyFile], limit: int) -> tuple[list[list[ReplyFile]], str]:
+    """Attachments grouped into messages that each stay under ``limit`` bytes, and a note.
+
+    Files that fit go as they are. Otherwise they are zipped together (a CSV shrinks about
+    5–10×); a zip still too big is cut into numbered parts, one per message, and the note
+    says how to join them. Blocking (zlib): run it in a worker.
+    """
+    budget = limit - PAYLOAD_MARGIN
+    if sum(len(f.data) for f in files) <= budget and len(files) <= MAX_ATTACHMENTS:
+        return ([files] if files else []), ""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for f in files:
+            archive.writestr(f.filename, f.data)
+    data = buffer.getvalue()
+    name = (files[0].filename.rsplit(".", 1)[0] if len(files) == 1 else "attachments") + ".zip"
+    mib = f"{limit / 1024 / 1024:.0f} MiB"
+    if len(data) <= budget:
+        note = f"The file is larger than this server's {mib} upload limit, so it is zipped."
+        return [[ReplyFile(name, data, "Zipped")]], note
+    parts = [data[i : i + budget] for i in range(0, len(data), budget)]
+    note = (
+        f"Even zipped, the file is larger than this server's {mib} upload limit, so it comes "
+        f"in {len(parts)} parts. Join them into {name} before opening: "
+        f"`cat {name}.* > {name}` (Windows: `copy /b {name}.001+{name}.002 {name}`). "
+        "The command line (`seminar-bot export`) writes the whole file with no limit."
+    )
     return [
-        discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None)
-        for f in reply.files
-    ]
+        [ReplyFile(f"{name}.{i:03d}", part, f"Part {i} of {len(parts)}")]
+        for i, part in enumerate(parts, start=1)
+    ], note
+
+
+def can_embed(ctx: commands.Context) -> bool:
+    """Whether a prefix reply may be an embed here (Embed Links); slash replies always may."""
+    if ctx.interaction is not None or ctx.guild is None:
+        return True
+    return ctx.channel.permissions_for(ctx.guild.me).embed_links  # type: ignore[union-attr]
+
+
+def plain_text(reply: Reply, prefix: str = "!") -> list[str]:
+    """A Reply as plain messages (≤ 2,000 characters each), for channels without Embed Links."""
+    parts = [f"**{reply.title}**" if reply.title else "", reply.body]
+    parts += [f"**{f.name}**\n{f.value}" for f in reply.fields]
+    if reply.footer:
+        parts.append(f"-# {reply.footer}")
+    text = discord_text("\n".join(p for p in parts if p), prefix)
+    return _split_text(text, 2000)[:MAX_PAGES]
 
 
 async def send_reply(ctx: commands.Context, reply: Reply) -> None:
-    """Send a Reply: privately (DM or ephemeral) when asked, split across messages if long."""
+    """Send a Reply: privately (DM or ephemeral) when asked, split across messages if long.
+
+    Attachments over the upload limit are zipped or split (:func:`fit_files`), and the reply
+    says so; where the bot may not embed, the reply goes as plain text with a note.
+    """
     bot: SeminarBot = ctx.bot
-    embeds = build_embeds(reply, bot.settings.command_prefix)
-    files = build_files(reply)
+    prefix = bot.settings.command_prefix
+    batches: list[list[ReplyFile]] = [reply.files] if reply.files else []
+    if reply.files:
+        batches, note = await asyncio.to_thread(fit_files, reply.files, upload_limit(ctx))
+        if note:
+            reply.add_field("Attachment", note)
     if reply.private and ctx.interaction is None and ctx.guild is not None:
         try:
-            await _send_all(ctx.author, embeds, files)
+            await _send_all(ctx.author, build_embeds(reply, prefix), batches)
         except discord.Forbidden:
             await ctx.send(
                 "I could not DM you (your DMs are closed for this server); open them and retry.",
@@ -300,34 +370,121 @@ async def send_reply(ctx: commands.Context, reply: Reply) -> None:
             return
         await ctx.send("Sent to you by direct message.", allowed_mentions=NO_PINGS)
         return
+    if not can_embed(ctx):
+        texts = plain_text(reply, prefix)
+        texts[-1] += "\n-# (I lack Embed Links here, so this is plain text.)"
+        for i, text in enumerate(texts):
+            files = _files(batches[0]) if batches and i == len(texts) - 1 else []
+            await ctx.send(text, files=files, allowed_mentions=NO_PINGS)
+        for batch in batches[1:]:
+            await ctx.send(files=_files(batch), allowed_mentions=NO_PINGS)
+        return
     # Slash commands answer privately when the reply is private, and for errors: only the
     # person who made the mistake needs to see it (a prefix command's error stays in channel).
     ephemeral = bool((reply.private or reply.error) and ctx.interaction is not None)
+    if ephemeral and getattr(ctx.interaction, "id", None) in PUBLIC_DEFERRALS:
+        # The first follow-up of a public "thinking…" would edit it publicly: remove it, so
+        # the error goes as a new follow-up only its author sees.
+        PUBLIC_DEFERRALS.discard(ctx.interaction.id)  # type: ignore[union-attr]
+        try:
+            await ctx.interaction.delete_original_response()  # type: ignore[union-attr]
+        except discord.HTTPException:
+            pass
+    embeds = build_embeds(reply, prefix)
     for i, embed in enumerate(embeds):
         last = i == len(embeds) - 1
         kwargs: dict = {"embed": embed, "allowed_mentions": NO_PINGS}
-        if last and files:
-            kwargs["files"] = files
+        if last and batches:
+            kwargs["files"] = _files(batches[0])
         if ctx.interaction is not None:
             kwargs["ephemeral"] = ephemeral
         await ctx.send(**kwargs)
+    for batch in batches[1:]:
+        kwargs = {"files": _files(batch), "allowed_mentions": NO_PINGS}
+        if ctx.interaction is not None:
+            kwargs["ephemeral"] = ephemeral
+        await ctx.send(**kwargs)
+    PUBLIC_DEFERRALS.discard(getattr(ctx.interaction, "id", None))  # type: ignore[arg-type]
+
+
+def _files(batch: list[ReplyFile]) -> list[discord.File]:
+    """ReplyFiles as discord.File objects (fresh each call: a File can be sent only once)."""
+    return [
+        discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description or None)
+        for f in batch
+    ]
 
 
 async def _send_all(
-    target: discord.abc.Messageable, embeds: list[discord.Embed], files: list[discord.File]
+    target: discord.abc.Messageable, embeds: list[discord.Embed], batches: list[list[ReplyFile]]
 ) -> None:
     for i, embed in enumerate(embeds):
         last = i == len(embeds) - 1
-        await target.send(embed=embed, files=files if last else [], allowed_mentions=NO_PINGS)
+        files = _files(batches[0]) if last and batches else []
+        await target.send(embed=embed, files=files, allowed_mentions=NO_PINGS)
+    for batch in batches[1:]:
+        await target.send(files=_files(batch), allowed_mentions=NO_PINGS)
 
 
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+CHOICE_MAX = 100  # Discord: a choice's name and its value are at most 100 characters
+SHORT_KEY = "~"  # a value starting so is the short key of a longer one
+_LONG_VALUES: dict[str, str] = {}
+
+
+def _key_of(value: str) -> str:
+    return SHORT_KEY + hashlib.blake2s(value.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def choice(name: str, value: str) -> app_commands.Choice[str]:
+    """An autocomplete choice within Discord's limits, whatever the id's length.
+
+    A value over 100 characters (a reading saved under its page title, a generated prompt
+    id) is replaced by a short key, which :func:`expand_choice` maps back before dispatch.
+    """
+    if len(value) > CHOICE_MAX:
+        key = _key_of(value)
+        _LONG_VALUES[key] = value
+        value = key
+    return app_commands.Choice(name=truncate(name, CHOICE_MAX), value=value)
+
+
+def expand_choice(bot: SeminarBot, value: str) -> str:
+    """The id a short key stands for; any other text unchanged.
+
+    Keys are hashes, so one chosen before a restart is found again among the readings and
+    the prompts computed so far.
+    """
+    if not value.startswith(SHORT_KEY) or value in ("", SHORT_KEY):
+        return value
+    if value in _LONG_VALUES:
+        return _LONG_VALUES[value]
+    services = bot.services
+    candidates = [r.id for r in services.library] + [p.id for p in services.prompt_bank.written()]
+    for candidate in candidates:
+        if len(candidate) > CHOICE_MAX and _key_of(candidate) == value:
+            _LONG_VALUES[value] = candidate
+            return candidate
+    return value
+
+
+def unknown_subcommand(group: str, word: str, prefix: str) -> BadArgument:
+    """``!prompt frobnicate``: the group's subcommands and the nearest one to what was typed."""
+    names = [spec.name for spec in subcommands(group)]
+    best = process.extractOne(word.lower(), names, score_cutoff=50)
+    hint = f" Did you mean `{prefix}{group} {best[0]}`?" if best else ""
+    shown = truncate(word, 40).replace("`", "'")
+    return BadArgument(
+        f"`{group}` has no subcommand `{shown}`.{hint} Its subcommands: "
+        + ", ".join(f"`{n}`" for n in names),
+        title="Unknown subcommand",
+    )
 
 
 def _reading_choices(bot: SeminarBot, current: str, limit: int) -> list[app_commands.Choice[str]]:
     return [
-        app_commands.Choice(name=truncate(f"{r.label} — {r.short_title}", 100), value=r.id)
-        for r, _ in bot.services.library.search(current, limit=limit)
+        choice(f"{r.label} — {r.short_title}", r.id)
+        for r, _ in bot.services.library.search(current[:CHOICE_MAX], limit=limit)
     ]
 
 
@@ -345,12 +502,10 @@ async def reading_or_concept_autocomplete(
     bot: SeminarBot = interaction.client  # type: ignore[assignment]
     choices = _reading_choices(bot, current, 15)
     glossary = bot.services.glossary
-    typed = current.strip()
-    concepts = glossary.suggest(current, limit=10, cutoff=50) if typed else list(glossary)
+    typed = current.strip()[:CHOICE_MAX]
+    concepts = glossary.suggest(typed, limit=10, cutoff=50) if typed else list(glossary)
     for concept in concepts[: MAX_CHOICES - len(choices)]:
-        choices.append(
-            app_commands.Choice(name=truncate(f"Concept: {concept.name}", 100), value=concept.key)
-        )
+        choices.append(choice(f"Concept: {concept.name}", concept.key))
     return choices
 
 

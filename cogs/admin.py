@@ -27,19 +27,33 @@ class Admin(commands.Cog):
         return True
 
     @commands.command(name="sync")
-    async def sync(self, ctx: commands.Context, scope: str = "server") -> None:
-        """Register slash commands: `!sync` for this server now, `!sync global` for everywhere."""
+    async def sync(self, ctx: commands.Context, scope: str = "here") -> None:
+        """Register slash commands: `here` (this server, at once), `global`, or `clear`.
+
+        ``here`` copies the commands to this server (instant, for testing); ``global``
+        publishes them everywhere (Discord may take up to an hour); ``clear`` removes this
+        server's copies, so a server that also has the global ones stops showing each twice.
+        """
+        guild = discord.Object(id=ctx.guild.id)  # type: ignore[union-attr]
+        scope = scope.lower()
         if scope == "global":
             synced = await self.bot.tree.sync()
-            where = "globally (Discord may take up to an hour to show them)"
-        else:
-            guild = discord.Object(id=ctx.guild.id)  # type: ignore[union-attr]
+            text = (
+                f"Registered {len(synced)} slash commands globally (Discord may take up to an "
+                "hour to show them). If this server also has its own copies, `!sync clear` "
+                "removes them so nothing shows twice."
+            )
+        elif scope == "clear":
+            self.bot.tree.clear_commands(guild=guild)
+            await self.bot.tree.sync(guild=guild)
+            text = "Removed this server's copies of the slash commands; the global ones stay."
+        elif scope in ("here", "server", "guild"):
             self.bot.tree.copy_global_to(guild=guild)
             synced = await self.bot.tree.sync(guild=guild)
-            where = "for this server"
-        await ctx.send(
-            f"Registered {len(synced)} slash commands {where}.", allowed_mentions=NO_PINGS
-        )
+            text = f"Registered {len(synced)} slash commands for this server."
+        else:
+            text = "Use `!sync` (this server), `!sync global` or `!sync clear`."
+        await ctx.send(text, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: commands.Bot) -> None:

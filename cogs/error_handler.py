@@ -16,9 +16,14 @@ from discord.ext import commands
 
 from bot.core.errors import UserFacingError
 from bot.core.replies import Reply, error_reply
-from cogs._common import RefusedCheck, send_reply
+from cogs._common import NO_PINGS, RefusedCheck, send_reply
 
 log = logging.getLogger(__name__)
+
+LACKING_PERMISSION = (
+    "I lack a permission for that here (Send Messages, Embed Links or Attach Files): "
+    "ask an admin to grant them to my role in this channel."
+)
 
 
 def unwrap(error: Exception) -> Exception:
@@ -63,9 +68,7 @@ def reply_for(ctx: commands.Context, error: Exception) -> Reply | None:
     if isinstance(error, commands.UserInputError):
         return error_reply(f"{error}\nUsage: {usage(ctx)}", "Check the command")
     if isinstance(error, discord.Forbidden):
-        return error_reply(
-            "I lack a permission for that here (send messages, embed links, attach files)."
-        )
+        return error_reply(LACKING_PERMISSION)
     log.error("unexpected error in %s", ctx.command, exc_info=error)
     return error_reply("Something went wrong on my side; it has been logged. Please try again.")
 
@@ -80,6 +83,13 @@ class ErrorHandler(commands.Cog):
     async def on_command_error(self, ctx: commands.Context, error: Exception) -> None:
         """Reply with the mapped message, unless a cog already handled the error."""
         if getattr(error, "handled", False):
+            return
+        if isinstance(unwrap(error), discord.Forbidden):
+            # Maybe exactly Embed Links is missing: say it as plain text, which needs less.
+            try:
+                await ctx.send(LACKING_PERMISSION, allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.warning("could not tell %s about a missing permission", ctx.author)
             return
         reply = reply_for(ctx, error)
         if reply is None:

@@ -22,7 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import BadArgument
-from bot.core.replies import ChannelRef, Reply, truncate
+from bot.core.replies import ChannelRef, Reply
 from bot.features.prompts.posting import (
     NotifyTarget,
     PermanentPostError,
@@ -31,10 +31,20 @@ from bot.features.prompts.posting import (
     TransientPostError,
     prompt_reply,
 )
-from cogs._common import AUTOCOMPLETE, MAX_CHOICES, NO_PINGS, build_embeds, core_command, run
+from cogs._common import (
+    AUTOCOMPLETE,
+    MAX_CHOICES,
+    NO_PINGS,
+    build_embeds,
+    choice,
+    core_command,
+    run,
+    unknown_subcommand,
+)
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
+    from bot.features.prompts.bank import BankPrompt
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +103,9 @@ class DiscordPoster:
     async def post(self, request: PostRequest) -> PostResult:
         """Send the embed once (fixed nonce), then open a thread if permitted."""
         channel = await self._channel(request.channel_id, "post")
-        embed = build_embeds(prompt_reply(request), self.bot.settings.command_prefix)[0]
+        thread = _can_open_thread(channel)
+        reply = prompt_reply(request, thread=thread)
+        embed = build_embeds(reply, self.bot.settings.command_prefix)[0]
         try:
             # discord.py sends ``enforce_nonce: true`` with every nonce (http.py,
             # handle_message_parameters), so Discord returns the first message for a repeat
@@ -109,10 +121,9 @@ class DiscordPoster:
         self, channel: discord.abc.Messageable, message: discord.Message, request: PostRequest
     ) -> int | None:
         """A thread for answers where the bot may create one; the prompt stands without it."""
-        if not isinstance(channel, discord.TextChannel):
+        if not _can_open_thread(channel):
             return None
-        if not channel.permissions_for(channel.guild.me).create_public_threads:
-            return None
+        assert isinstance(channel, discord.TextChannel)
         try:
             thread = await message.create_thread(
                 name=request.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
@@ -160,8 +171,13 @@ class DiscordPoster:
             except Exception:
                 log.warning("could not notify instructor %s", target.user_id, exc_info=True)
 
-    async def check_channel(self, guild_id: int | None, channel_id: int) -> None:
-        """Refuse, before anything is stored, a channel the bot cannot post embeds in."""
+    async def check_channel(self, guild_id: int | None, channel_id: int) -> list[str]:
+        """Refuse a channel the bot cannot post embeds in; list what else it lacks there.
+
+        Fatal: View Channel, Send Messages (in threads: Send Messages in Threads), Embed
+        Links. Not fatal, returned for the instructor to fix: Create Public Threads (the
+        prompt then asks for replies instead), Add Reactions and Read Message History (the ✅).
+        """
         channel = self.bot.get_channel(channel_id)
         guild = getattr(channel, "guild", None)
         if channel is None or guild is None or guild.id != guild_id:
@@ -170,38 +186,103 @@ class DiscordPoster:
             channel, discord.VoiceChannel | discord.StageChannel
         ):
             raise BadArgument(f"{ChannelRef(channel_id)} is not a text channel.")
-        perms = channel.permissions_for(guild.me)  # type: ignore[union-attr]
-        can_send = (
-            perms.send_messages_in_threads
-            if isinstance(channel, discord.Thread)
-            else perms.send_messages
+        return missing_permissions(channel)  # type: ignore[arg-type]
+
+
+FIX_PERMISSIONS = "Give the bot's role these in the channel's settings → Permissions."
+
+
+def _can_open_thread(channel: object) -> bool:
+    return isinstance(channel, discord.TextChannel) and bool(
+        channel.permissions_for(channel.guild.me).create_public_threads
+    )
+
+
+def missing_permissions(channel: discord.TextChannel | discord.Thread) -> list[str]:
+    """What the bot lacks in ``channel``: raises for what stops a post, lists the rest."""
+    perms = channel.permissions_for(channel.guild.me)
+    thread = isinstance(channel, discord.Thread)
+    needed = {
+        "View Channel": perms.view_channel,
+        "Send Messages in Threads" if thread else "Send Messages": (
+            perms.send_messages_in_threads if thread else perms.send_messages
+        ),
+        "Embed Links": perms.embed_links,
+    }
+    missing = [name for name, ok in needed.items() if not ok]
+    if missing:
+        raise BadArgument(
+            f"I may not post in {ChannelRef(channel.id)}: I lack "
+            f"{', '.join(missing)} there. {FIX_PERMISSIONS} Nothing was done."
         )
-        if not (perms.view_channel and can_send and perms.embed_links):
-            raise BadArgument(
-                f"I may not post in {ChannelRef(channel_id)}: I need View Channel, Send Messages "
-                "and Embed Links there. Nothing was scheduled."
-            )
+    warnings = []
+    if isinstance(channel, discord.TextChannel) and not perms.create_public_threads:
+        warnings.append(
+            "Create Public Threads: no thread is opened, so the prompt asks students to reply "
+            "to it or use !respond."
+        )
+    lacking = [
+        name
+        for name, ok in (
+            ("Add Reactions", perms.add_reactions),
+            ("Read Message History", perms.read_message_history),
+        )
+        if not ok
+    ]
+    if lacking:
+        warnings.append(
+            f"{' and '.join(lacking)}: answers are logged but get no ✅ (instructors are told)."
+        )
+    if warnings:
+        warnings.append(FIX_PERMISSIONS)
+    return warnings
 
 
-AUTOCOMPLETE_BUDGET_S = 2.0  # Discord drops an autocomplete answer after 3 s
+class ReadyBank:
+    """The whole prompt bank, computed once in a worker after start-up, for autocomplete.
+
+    Generated prompts need every reading's themes (seconds for 60 readings); autocomplete
+    must answer within 3 s and never start work per keystroke, so it reads what is ready:
+    the hand-written prompts until the full list is computed (again after a bank reload).
+    """
+
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+        self._ready: tuple[object, list[BankPrompt]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def prompts(self) -> list[BankPrompt]:
+        """The full list if ready for the current bank, else the hand-written prompts."""
+        bank = self.bot.services.prompt_bank
+        if self._ready is not None and self._ready[0] is bank:
+            return self._ready[1]
+        self.refresh()
+        return bank.written()
+
+    def refresh(self) -> None:
+        """Start computing the full list in a worker, unless that is already under way."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._compute())
+
+    async def _compute(self) -> None:
+        bank = self.bot.services.prompt_bank
+        self._ready = (bank, await asyncio.to_thread(bank.all))
+
+    def cancel(self) -> None:
+        """Forget a computation still running (the thread finishes on its own)."""
+        if self._task is not None:
+            self._task.cancel()
 
 
 async def bank_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Prompt-bank ids whose id or question holds what was typed; free text stays possible.
-
-    Generated prompts need each reading's themes; if computing them would take too long the
-    hand-written ones are offered now and the rest are ready (cached) next time.
-    """
-    bank = interaction.client.services.prompt_bank  # type: ignore[attr-defined]
-    try:
-        prompts = await asyncio.wait_for(asyncio.to_thread(bank.all), AUTOCOMPLETE_BUDGET_S)
-    except TimeoutError:
-        prompts = bank.written()
+    """Prompt-bank ids whose id or question holds what was typed, from what is ready."""
+    cog = interaction.client.get_cog("Prompts")  # type: ignore[attr-defined]
+    prompts = cog.ready_bank.prompts() if isinstance(cog, Prompts) else []
     words = current.lower().split()
     return [
-        app_commands.Choice(name=truncate(f"{p.id} — {p.question}", 100), value=p.id)
+        choice(f"{p.id} — {p.question}", p.id)
         for p in prompts
         if all(w in f"{p.id} {p.question}".lower() for w in words)
     ][:MAX_CHOICES]
@@ -217,12 +298,18 @@ class Prompts(commands.Cog):
 
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
+        self.ready_bank = ReadyBank(bot)
 
     async def cog_load(self) -> None:
-        """Attach the Discord poster and start the scheduler (once per process)."""
+        """Attach the Discord poster, start the scheduler, compute the bank in the background."""
         scheduler = self.bot.services.scheduler
         scheduler.attach(DiscordPoster(self.bot))
         await scheduler.start()
+        self.ready_bank.refresh()
+
+    async def cog_unload(self) -> None:
+        """Drop the background computation."""
+        self.ready_bank.cancel()
 
     @commands.hybrid_group(
         name="prompt", description="Discussion prompts (instructors).", invoke_without_command=True
@@ -231,6 +318,11 @@ class Prompts(commands.Cog):
     @app_commands.guild_only()
     async def prompt(self, ctx: commands.Context) -> None:
         """List upcoming and open prompts (the same as `!prompt list`)."""
+        if ctx.interaction is None:
+            extra = ctx.subcommand_passed or ctx.view.read_rest().strip()
+            if extra:
+                word = extra.split()[0]
+                raise unknown_subcommand("prompt", word, ctx.clean_prefix)
         await run(ctx, "prompt list")
 
     @core_command("prompt post", group=prompt)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,8 +19,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import StorageError
-from bot.features.responses.log import Incoming
-from cogs._common import core_command, run
+from bot.core.replies import ChannelRef, Reply, truncate
+from bot.features.prompts.posting import NotifyTarget
+from bot.features.responses.log import Incoming, LogResult
+from cogs._common import NO_PINGS, core_command, run
+from cogs.prompts import DiscordPoster
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
@@ -65,12 +69,121 @@ def incoming_from(message: discord.Message) -> Incoming | None:
     return None
 
 
+ACK_WINDOW_S = 10.0  # acknowledgements are counted per channel over this window
+REACT_MAX = 3  # this many answers per window get their own ✅; the rest one summary message
+RETRY_AFTER_S = 1.0
+SUMMARY_NAMES = 40
+
+
+class Acknowledger:
+    """✅ for logged answers, at a pace a busy thread cannot turn into hundreds of calls.
+
+    In a calm channel each answer gets its ✅ at once. Once ``REACT_MAX`` answers in one
+    channel were acknowledged within ``ACK_WINDOW_S``, further ones wait for the end of the
+    window and share one summary message ("✅ Logged 57 answers: …"): 200 answers at once
+    cost 4 API calls instead of 200 reactions (the last ~50 s late at the reaction route's
+    rate). A failed call is retried once; a missing permission is reported to the
+    instructor who posted the prompt, once per channel.
+    """
+
+    def __init__(self, bot: SeminarBot) -> None:
+        self.bot = bot
+        self.window = ACK_WINDOW_S
+        self._recent: dict[int, list[float]] = {}
+        self._waiting: dict[int, list[tuple[discord.Message, LogResult]]] = {}
+        self._flushes: dict[int, asyncio.Task[None]] = {}
+        self._reported: set[int] = set()
+
+    async def acknowledge(self, message: discord.Message, result: LogResult) -> None:
+        """React now, or queue the answer for its channel's summary at the window's end."""
+        channel_id = message.channel.id
+        now = asyncio.get_running_loop().time()
+        recent = [t for t in self._recent.get(channel_id, []) if now - t < self.window]
+        if len(recent) < REACT_MAX and channel_id not in self._waiting:
+            self._recent[channel_id] = [*recent, now]
+            await self._call(lambda: message.add_reaction(LOGGED), message, result)
+            return
+        self._recent[channel_id] = recent
+        self._waiting.setdefault(channel_id, []).append((message, result))
+        if channel_id not in self._flushes:
+            self._flushes[channel_id] = asyncio.create_task(self._flush_later(channel_id))
+
+    async def _flush_later(self, channel_id: int) -> None:
+        await asyncio.sleep(self.window)
+        await self.flush(channel_id)
+
+    async def flush(self, channel_id: int) -> None:
+        """Send the summary for the answers waiting in ``channel_id`` (now)."""
+        task = self._flushes.pop(channel_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        batch = self._waiting.pop(channel_id, [])
+        if not batch:
+            return
+        message, result = batch[-1]
+        names = list(dict.fromkeys(m.author.display_name for m, _ in batch))
+        shown = ", ".join(names[:SUMMARY_NAMES])
+        if len(names) > SUMMARY_NAMES:
+            shown += f" and {len(names) - SUMMARY_NAMES} more"
+        text = truncate(f"{LOGGED} Logged {len(batch)} more answers: {shown}.", 2000)
+        await self._call(
+            lambda: message.channel.send(text, allowed_mentions=NO_PINGS, silent=True),
+            message,
+            result,
+        )
+
+    async def flush_all(self) -> None:
+        """Send every waiting summary (at shutdown, and in tests)."""
+        for channel_id in list(self._waiting):
+            await self.flush(channel_id)
+
+    async def _call(
+        self, make: Callable[[], Awaitable[object]], message: discord.Message, result: LogResult
+    ) -> None:
+        """Make an acknowledging call; retry it once; report a missing permission."""
+        try:
+            await make()
+            return
+        except discord.Forbidden:
+            await self._report(message, result)
+            return
+        except discord.HTTPException:
+            log.info("acknowledging %s failed; retrying once", message.id, exc_info=True)
+        await asyncio.sleep(RETRY_AFTER_S)
+        try:
+            await make()
+        except discord.Forbidden:
+            await self._report(message, result)
+        except discord.HTTPException:
+            log.warning("could not acknowledge response %s", message.id, exc_info=True)
+
+    async def _report(self, message: discord.Message, result: LogResult) -> None:
+        """Tell the instructor who posted the prompt, once per channel, what is missing."""
+        channel_id = message.channel.id
+        if channel_id in self._reported or result.post is None:
+            return
+        self._reported.add(channel_id)
+        post = await self.bot.services.scheduler.store.post(result.post.id)
+        user_id = post.posted_by if post is not None else None
+        reply = Reply(
+            title="Answers are logged but not acknowledged",
+            body=(
+                f"In {ChannelRef(channel_id)} I lack Add Reactions or Read Message History, so "
+                f"students answering prompt {result.post.id} get no {LOGGED}. Their answers are "
+                "logged all the same. Give the bot's role these permissions in that channel."
+            ),
+        )
+        target = NotifyTarget(message.guild.id if message.guild else None, None, user_id)
+        await DiscordPoster(self.bot).notify(target, reply)
+
+
 class Responses(commands.Cog):
     """Students' answers to prompts, and the instructor's view of them."""
 
     def __init__(self, bot: SeminarBot) -> None:
         self.bot = bot
         self._catch_up: asyncio.Task[int] | None = None
+        self.acknowledger = Acknowledger(bot)
 
     @property
     def response_log(self) -> ResponseLog:
@@ -91,6 +204,10 @@ class Responses(commands.Cog):
         """Stop a catch-up still waiting or running."""
         if self._catch_up is not None:
             self._catch_up.cancel()
+        try:
+            await self.acknowledger.flush_all()
+        except Exception:  # shutting down: the answers are logged, only the ✅ is lost
+            log.info("could not send the last acknowledgements", exc_info=True)
 
     async def _catch_up_when_ready(self, targets: list[tuple[PostView, int | None]]) -> int:
         await self.bot.wait_until_ready()
@@ -183,10 +300,7 @@ class Responses(commands.Cog):
                 pass
             return
         if result.logged:
-            try:
-                await message.add_reaction(LOGGED)
-            except discord.HTTPException:
-                log.info("could not react to %s (missing permission?)", message.id)
+            await self.acknowledger.acknowledge(message, result)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 from discord.ext.test import backend
 
-from bot.app import create_bot
 from bot.config import Settings
 from bot.services import Services
+from tests.helpers.dpytest import configured_bot, thread_data
 from tests.helpers.paths import REPO
 
 SEEDS = REPO / "seeds"
@@ -48,15 +48,7 @@ async def services(settings: Settings):
 
 
 async def _configured_bot(settings: Settings):
-    bot = create_bot(settings)
-    await bot._async_setup_hook()
-    await bot.setup_hook()
-    dpytest.configure(bot, members=["student", "teacher"])
-    guild = bot.guilds[0]
-    role = dpytest.backend.make_role("Instructor", guild)
-    teacher = next(m for m in guild.members if m.name == "teacher")
-    await dpytest.add_role(teacher, role)
-    return bot
+    return await configured_bot(settings)
 
 
 @pytest_asyncio.fixture
@@ -78,6 +70,7 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     * Reaction events are built without the ``type`` field discord.py 2.7 reads.
     * The embeds of a message that has files are dropped: read them from ``payload_json``.
+    * Opening a thread on a message is not implemented: open one as Discord does.
     * ``history(after=…)`` only works from the id of a message in that very channel, and
       returns it too; Discord takes any snowflake and returns the newer messages, newest first.
 
@@ -113,3 +106,14 @@ def dpytest_compat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         return list(reversed(newer[:limit]))
 
     monkeypatch.setattr(backend.FakeHttp, "logs_from", logs_from)
+
+    async def start_thread_with_message(self, channel_id, message_id, *, name, **_options):
+        # dpytest has no threads: Discord opens one with the message's id and announces it.
+        parent = self.state.get_channel(int(channel_id))
+        data = thread_data(parent.guild, parent.id, self.state.user.id, name, message_id)
+        parent.guild._add_thread(discord.Thread(guild=parent.guild, state=self.state, data=data))
+        return data
+
+    monkeypatch.setattr(
+        backend.FakeHttp, "start_thread_with_message", start_thread_with_message, raising=False
+    )

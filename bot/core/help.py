@@ -51,7 +51,8 @@ def readme_table() -> str:
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     rows.append("| `!help [command]` | anyone | every command with a line each | `!help cite` |")
     rows.append(
-        "| `!sync [global]` | instructors | register the slash commands (Discord only) | `!sync` |"
+        "| `!sync [here\\|global\\|clear]` | instructors | register the slash commands "
+        "(Discord only) | `!sync` |"
     )
     return "\n".join(rows)
 

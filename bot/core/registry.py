@@ -49,10 +49,12 @@ class Param:
 
     ``kind`` is ``text``, ``int`` (with ``min_value``), ``channel`` (a :class:`ChannelRef`),
     ``choice`` (one of ``choices``) or ``attachment`` (files: a Discord front hands the
-    handler their names and bytes; text never gives one). ``rest`` takes the rest of a text
-    line verbatim (the last parameter only). ``autocomplete`` names a suggestion source the
-    Discord front knows (``reading``, ``style``, ``reading_or_concept``, ``bank``). ``flag``
-    is the ``--name`` that introduces an optional parameter in text (``--every week``).
+    handler their names and bytes; text never gives one); a ``text`` parameter with
+    ``choices`` offers them as Discord's fixed choices while its text grammar may read more.
+    ``rest`` takes the rest of a text line verbatim (the last parameter only).
+    ``autocomplete`` names a suggestion source the Discord front knows (``reading``,
+    ``style``, ``reading_or_concept``, ``bank``). ``flag`` is the ``--name`` that introduces
+    an optional parameter in text (``--every week``).
     """
 
     name: str

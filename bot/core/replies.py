@@ -155,7 +155,13 @@ def error_reply(message: str, title: str = "Sorry") -> Reply:
     """
     from bot.core.text import defuse_mentions  # bot.core.text is heavier (pysbd); errors are rare
 
-    return Reply(title=title, body=defuse_mentions(message), error=True)
+    # Defuse the text around the time/channel values the message carries, not the values.
+    pieces, last = [], 0
+    for m in VALUE_TOKEN.finditer(message):
+        pieces += [defuse_mentions(message[last : m.start()]), m.group(0)]
+        last = m.end()
+    pieces.append(defuse_mentions(message[last:]))
+    return Reply(title=title, body="".join(pieces), error=True)
 
 
 def quote(text: str) -> str:

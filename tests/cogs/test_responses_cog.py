@@ -12,7 +12,15 @@ import pytest
 from discord.ext.test import backend, factories
 
 from bot.core.errors import NotInstructor
-from tests.helpers.dpytest import attachment_bytes, channel, embed_text, member, say, sent_messages
+from tests.helpers.dpytest import (
+    attachment_bytes,
+    channel,
+    embed_text,
+    member,
+    say,
+    sent_messages,
+    thread_data,
+)
 from tests.helpers.responses import add_post, rows_mentioning
 
 LOGGED = "\N{WHITE HEAVY CHECK MARK}"
@@ -22,23 +30,7 @@ PINGS = "@everyone @here <@&{role}> <@{user}>"
 def make_thread(bot, parent: discord.TextChannel, name: str = "Prompt") -> discord.Thread:
     """A public thread under ``parent`` (dpytest has no thread support of its own)."""
     guild = parent.guild
-    data = {
-        "id": factories.make_id(),
-        "guild_id": guild.id,
-        "parent_id": parent.id,
-        "owner_id": bot.user.id,
-        "name": name,
-        "type": 11,
-        "message_count": 0,
-        "member_count": 0,
-        "rate_limit_per_user": 0,
-        "thread_metadata": {
-            "archived": False,
-            "auto_archive_duration": 1440,
-            "archive_timestamp": "2024-01-01T00:00:00+00:00",
-            "locked": False,
-        },
-    }
+    data = thread_data(guild, parent.id, bot.user.id, name, factories.make_id())
     thread = discord.Thread(guild=guild, state=backend.get_state(), data=data)
     guild._add_thread(thread)
     return thread

@@ -14,8 +14,55 @@ import discord
 import discord.ext.test as dpytest
 from discord.ext import commands
 
+from bot.app import INVITE_PERMISSIONS, create_bot
+from bot.config import Settings
 from bot.core.errors import UserFacingError
 from cogs.error_handler import unwrap
+
+
+async def configured_bot(settings: Settings) -> commands.Bot:
+    """A bot with every cog loaded in a dpytest server: members "student" and "teacher"
+    (with the Instructor role), the bot's own role holding the permissions it asks for.
+    """
+    bot = create_bot(settings)
+    # The bot does not ask for Server Members (tests/cogs/test_discord_limits.py checks), so
+    # discord.py would cache no member, and dpytest finds its fake members in that cache.
+    # Only for dpytest's state: on Discord a message carries its author's roles and name,
+    # all the bot reads.
+    bot._connection._intents.members = True
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.all()
+    await bot._async_setup_hook()
+    await bot.setup_hook()
+    dpytest.configure(bot, members=["student", "teacher"])
+    guild = bot.guilds[0]
+    role = dpytest.backend.make_role("Instructor", guild)
+    teacher = next(m for m in guild.members if m.name == "teacher")
+    await dpytest.add_role(teacher, role)
+    # Invited as the README says: the bot's role holds the permissions it asks for.
+    own = dpytest.backend.make_role("Seminar Bot", guild, permissions=INVITE_PERMISSIONS.value)
+    await dpytest.add_role(guild.me, own)
+    return bot
+
+
+def thread_data(guild: discord.Guild, parent_id: int, owner_id: int, name: str, id_: int) -> dict:
+    """A public thread's gateway payload (dpytest has no thread support of its own)."""
+    return {
+        "id": id_,
+        "guild_id": guild.id,
+        "parent_id": parent_id,
+        "owner_id": owner_id,
+        "name": name,
+        "type": 11,
+        "message_count": 0,
+        "member_count": 0,
+        "rate_limit_per_user": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": "2024-01-01T00:00:00+00:00",
+            "locked": False,
+        },
+    }
 
 
 def attachment_bytes(attachment: discord.Attachment) -> bytes:

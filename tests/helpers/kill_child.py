@@ -67,8 +67,8 @@ class FilePoster:
         with self.world.open("a") as fh:
             fh.write(json.dumps({"id": -1, "marker": "notice", "q": reply.title}) + "\n")
 
-    async def check_channel(self, guild_id: int | None, channel_id: int) -> None:
-        return None
+    async def check_channel(self, guild_id: int | None, channel_id: int) -> list[str]:
+        return []
 
 
 async def main(db: str, seeds: str, world: str, step: str, minutes: int) -> None:

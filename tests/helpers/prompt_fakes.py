@@ -64,6 +64,7 @@ class FakePoster:
     async def notify(self, target: NotifyTarget, reply: Reply) -> None:
         self.world.notices.append((target, reply))
 
-    async def check_channel(self, guild_id: int | None, channel_id: int) -> None:
+    async def check_channel(self, guild_id: int | None, channel_id: int) -> list[str]:
         if channel_id not in (CHANNEL, OTHER):
             raise BadArgument(f"I cannot post in <#{channel_id}>.")
+        return []

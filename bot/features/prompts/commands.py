@@ -36,6 +36,9 @@ from bot.features.prompts.store import NewPlan, Plan
 from bot.services import Services
 
 SHOW_NEXT = 5
+# Slash choices for ``every`` (text also takes any ``<n> hours|days|weeks``).
+EVERY_CHOICES = ("hour", "2 hours", "6 hours", "12 hours", "day", "2 days", "3 days", "week")
+EVERY_CHOICES += ("2 weeks", "4 weeks")
 LIST_MAX = 20
 
 
@@ -76,8 +79,13 @@ def resolve_content(services: Services, text: str) -> Content:
     )
 
 
-async def _check_channel(scheduler: Scheduler, actor: Actor, channel: ChannelRef | None) -> int:
-    """The id of the channel to post in (the caller's by default), checked with the poster."""
+async def _check_channel(
+    scheduler: Scheduler, actor: Actor, channel: ChannelRef | None
+) -> tuple[int, list[str]]:
+    """The channel to post in (the caller's by default), checked with the poster.
+
+    Returns its id and what the bot lacks there without being stopped (threads, reactions).
+    """
     if channel is not None and channel.id is None:
         # Fronts resolve ``#name`` to an id before dispatch; one that could not is refused.
         raise BadArgument(f"I cannot find a channel called #{channel.name} here.")
@@ -85,9 +93,27 @@ async def _check_channel(scheduler: Scheduler, actor: Actor, channel: ChannelRef
     if channel_id is None:
         raise BadArgument("Name a channel (`#channel`) or run this in the seminar channel.")
     poster: Poster | None = scheduler.poster
-    if poster is not None:
-        await poster.check_channel(actor.guild_id, channel_id)
-    return channel_id
+    warnings = await poster.check_channel(actor.guild_id, channel_id) if poster else []
+    return channel_id, list(warnings or [])
+
+
+def _warn(reply: Reply, warnings: list[str]) -> Reply:
+    """Add what the bot lacks in the target channel, so the instructor can fix it."""
+    if warnings:
+        reply.add_field("Missing permissions", truncate("\n".join(warnings), 1024))
+    return reply
+
+
+QUOTES = (('"', '"'), ("“", "”"), ("'", "'"))
+
+
+def unquote(text: str) -> str:
+    """``"next tuesday 10:00"`` → ``next tuesday 10:00``: one pair of enclosing quotes goes."""
+    text = text.strip()
+    for left, right in QUOTES:
+        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
+            return text[1:-1].strip()
+    return text
 
 
 def _new_plan(
@@ -138,8 +164,9 @@ async def prompt_post(
     scheduler = services.scheduler
     if scheduler.poster is None:
         raise BadArgument("Posting is not available: the bot is not connected to a channel.")
-    content = resolve_content(services, prompt)
-    channel_id = await _check_channel(scheduler, actor, channel)
+    # A generated (``-auto``) bank id needs every reading's themes: a worker's job.
+    content = await asyncio.to_thread(resolve_content, services, prompt)
+    channel_id, warnings = await _check_channel(scheduler, actor, channel)
     now = services.clock.now()
     _, _, claimed = await scheduler.store.create(
         _new_plan(services, actor, channel_id, content, dtstart=now),
@@ -158,11 +185,12 @@ async def prompt_post(
     body = f"Prompt **{claimed.post.id}** is up in {ChannelRef(channel_id)}."
     if closes is not None:
         body += f" Responses close {Timestamp(closes)}."
-    return Reply(
+    reply = Reply(
         title=f"Posted prompt {claimed.post.id}",
         body=body,
         footer=f"Stop collecting responses early with !prompt close {claimed.post.id}",
     )
+    return _warn(reply, warnings)
 
 
 @command(
@@ -181,7 +209,12 @@ async def prompt_post(
             "when", "+2h, 2026-03-04T10:00 or next tuesday 10:00 (course time zone)", required=True
         ),
         CHANNEL_PARAM,
-        Param("every", "Repeat: hour, day, week, or <n> days / <n> hours", flag="--every"),
+        Param(
+            "every",
+            "Repeat: hour, day, week, or <n> days / <n> hours",
+            flag="--every",
+            choices=EVERY_CHOICES,
+        ),
         Param(
             "count", "How many times in all (with every)", kind="int", min_value=1, flag="--count"
         ),
@@ -207,12 +240,13 @@ async def prompt_schedule(
     scheduler = services.scheduler
     settings = services.settings
     now = services.clock.now()
+    when = unquote(when)  # a slash option arrives as typed, quotes and all
     typed, recurrence = await asyncio.to_thread(
         build_schedule, when, every, count, until, now, settings.tz, Limits.from_settings(settings)
     )
     first = typed.at
-    content = resolve_content(services, prompt)
-    channel_id = await _check_channel(scheduler, actor, channel)
+    content = await asyncio.to_thread(resolve_content, services, prompt)
+    channel_id, warnings = await _check_channel(scheduler, actor, channel)
     rule = rule_string(recurrence, settings.tz) if recurrence else None
     plan, _, _ = await scheduler.store.create(
         _new_plan(services, actor, channel_id, content, dtstart=first, rrule=rule),
@@ -242,7 +276,7 @@ async def prompt_schedule(
     if gaps:
         reply.add_field("Clock change", describe_gaps(gaps, plan.rrule, plan.zone))
     reply.add_field("Prompt", quote(_question(content.question, 900)))
-    return reply
+    return _warn(reply, warnings)
 
 
 @command(

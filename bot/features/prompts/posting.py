@@ -84,7 +84,7 @@ class PostRequest:
         return truncate(f"Prompt {self.post_id}: {self.question}", 100)
 
 
-def prompt_reply(request: PostRequest) -> Reply:
+def prompt_reply(request: PostRequest, *, thread: bool = True) -> Reply:
     """The prompt as a ``Reply``: question, follow-up, reading and evidence, closing time.
 
     Every piece of text is passed through :func:`defuse_mentions`: prompt text is typed by an
@@ -110,10 +110,8 @@ def prompt_reply(request: PostRequest) -> Reply:
             "Posted late",
             f"This prompt was due {Timestamp(request.late_due_at)}; the bot was offline.",
         )
-    reply.footer = (
-        f"{request.marker} · answer in the thread, by replying, or with "
-        f"!respond {request.post_id} <text>"
-    )
+    where = "in the thread, by replying," if thread else "by replying to this message"
+    reply.footer = f"{request.marker} · answer {where} or with !respond {request.post_id} <text>"
     return reply
 
 
@@ -134,8 +132,12 @@ class Poster(Protocol):
         """Tell instructors something went wrong (best effort; never raises)."""
         ...
 
-    async def check_channel(self, guild_id: int | None, channel_id: int) -> None:
-        """Raise ``BadArgument`` if the bot could not post in that channel right now."""
+    async def check_channel(self, guild_id: int | None, channel_id: int) -> list[str]:
+        """Raise ``BadArgument`` if the bot could not post in that channel right now.
+
+        Returns what is missing but not fatal (no thread, no ✅), one sentence each, for the
+        instructor to fix.
+        """
         ...
 
 
@@ -167,5 +169,6 @@ class ConsolePoster:
         """Print the notice."""
         self.print_reply(reply)
 
-    async def check_channel(self, guild_id: int | None, channel_id: int) -> None:
+    async def check_channel(self, guild_id: int | None, channel_id: int) -> list[str]:
         """Every console channel accepts posts."""
+        return []

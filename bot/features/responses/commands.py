@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.core.errors import BadArgument, NotFound
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, quote, truncate
 from bot.core.text import defuse_mentions, escape_markdown
-from bot.features.responses.log import Incoming, Outcome, parse_since
+from bot.features.responses.log import (
+    Incoming,
+    Outcome,
+    parse_since,
+    tally_participation,
+    to_csv,
+)
 
 if TYPE_CHECKING:
+    from bot.features.responses.log import Participation
     from bot.services import Services
 
 PROMPT_ID = re.compile(r"^#?(\d{1,18})$")
 LIST_LIMIT = 20
 CHART_LIMIT = 30
 ECHO_CHARS = 300
+SINCE_MAX = 100
+
+
+T = TypeVar("T")
+
+
+async def in_worker(read: Callable[[], Awaitable[T]]) -> T:
+    """Run a read-only coroutine (database rows → report) on a worker thread's own loop.
+
+    Turning 50,000 rows into objects, a CSV or a tally takes seconds of Python work that
+    must not run on the bot's loop. aiosqlite answers each query on the loop that asked, so a
+    read may run on a worker's loop; writes stay on the bot's loop (its write queue and lock),
+    which is why callers :meth:`ResponseLog.flush` first and only read here.
+    """
+    return await asyncio.to_thread(lambda: asyncio.run(read()))
 
 
 def safe(text: str) -> str:
@@ -128,7 +152,12 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     ]
     if len(counts) > LIST_LIMIT:
         lines.append(f"…and {len(counts) - LIST_LIMIT} older prompts (all are in the file).")
-    data = await log.export_csv(guild_id=actor.guild_id, post_id=post_id)
+    await log.flush()
+
+    async def export() -> bytes:
+        return to_csv(await log.repo.responses(guild_id=actor.guild_id, post_id=post_id))
+
+    data = await in_worker(export)  # 50,000 rows: seconds of Python work on the rows
     name = f"responses-prompt-{post_id}.csv" if post_id else "responses.csv"
     total = sum(c.responses for c in counts)
     return Reply(
@@ -151,8 +180,26 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
 )
 async def participation(services: Services, actor: Actor, since: str | None = None) -> Reply:
     """Per student: responses and words (since a date, if given), plus a bar chart."""
-    since_at = parse_since(since, services.clock.now(), services.settings.tz) if since else None
-    rows = await services.responses.participation(actor.guild_id, since_at)
+    since_at = None
+    if since and len(since) > SINCE_MAX:  # dateparser holds the interpreter for seconds
+        raise BadArgument(
+            f"That is not a date I can read (at most {SINCE_MAX} characters): "
+            "use 2026-09-01 or 3 weeks ago."
+        )
+    if since:  # dateparser can take a second even on short unreadable text
+        since_at = await asyncio.to_thread(
+            parse_since, since, services.clock.now(), services.settings.tz
+        )
+    log = services.responses
+    await log.flush()
+
+    async def tally() -> list[Participation]:
+        rows = await log.repo.responses(
+            guild_id=actor.guild_id, since=since_at, include_deleted=False
+        )
+        return tally_participation(rows)
+
+    rows = await in_worker(tally)
     period = f" since {since_at:%d %b %Y %H:%M}" if since_at else ""
     if not rows:
         return Reply(title="Participation" + period, body="No responses yet.")
@@ -165,7 +212,8 @@ async def participation(services: Services, actor: Actor, since: str | None = No
     from bot.core.charts import bar_chart_png  # matplotlib is heavy; load it only when drawn
 
     shown = rows[:CHART_LIMIT]
-    png = bar_chart_png(
+    png = await asyncio.to_thread(
+        bar_chart_png,
         [truncate(p.display_name, 24) for p in shown],  # charts draws user text literally
         [p.responses for p in shown],
         "Responses per student" + period,

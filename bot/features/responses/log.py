@@ -394,17 +394,7 @@ class ResponseLog:
         """Per student: responses and words since ``since``, most active first."""
         await self.flush()
         rows = await self.repo.responses(guild_id=guild_id, since=since, include_deleted=False)
-        names: dict[int, str] = {}
-        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for row in rows:
-            names[row.user_id] = row.display_name  # rows are oldest first: latest name wins
-            tally = counts[row.user_id]
-            tally[0] += 1
-            tally[1] += word_count(row.text)
-            tally[2] += int(row.late)
-        result = [Participation(uid, names[uid], *tally) for uid, tally in counts.items()]
-        result.sort(key=lambda p: (-p.responses, -p.words, p.display_name.lower()))
-        return result
+        return tally_participation(rows)
 
     # --- a student's own data ----------------------------------------------------------------
 
@@ -444,6 +434,21 @@ class ResponseLog:
         except Exception:  # a busy reader only delays the checkpoint; the rows are gone
             log.warning("checkpoint after forget was incomplete", exc_info=True)
         return counts
+
+
+def tally_participation(rows: Sequence[ResponseRow]) -> list[Participation]:
+    """Per student: responses, words and late ones, most active first (CPU work on rows)."""
+    names: dict[int, str] = {}
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        names[row.user_id] = row.display_name  # rows are oldest first: latest name wins
+        tally = counts[row.user_id]
+        tally[0] += 1
+        tally[1] += word_count(row.text)
+        tally[2] += int(row.late)
+    result = [Participation(uid, names[uid], *tally) for uid, tally in counts.items()]
+    result.sort(key=lambda p: (-p.responses, -p.words, p.display_name.lower()))
+    return result
 
 
 def parse_since(text: str, now: datetime, tz: ZoneInfo) -> datetime:
