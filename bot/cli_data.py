@@ -66,11 +66,12 @@ def cmd_export_responses(args: argparse.Namespace) -> int:
 async def _export(path: Path, fmt: str, prompt: int | None) -> bytes:
     from bot.core.clock import SystemClock
     from bot.features.responses.log import ResponseLog
+    from bot.features.responses.reports import ResponseReports
     from bot.storage import Database
 
     db = await Database.open(path)
     try:
-        log = ResponseLog(db, SystemClock())
+        log = ResponseReports(ResponseLog(db, SystemClock()))
         if fmt == "json":
             return await log.export_json(post_id=prompt)
         return await log.export_csv(post_id=prompt)

@@ -28,6 +28,8 @@ from bot.features.readings.library import SeedLimits
 from bot.features.readings.models import Reading
 from bot.features.readings.summaries import SummaryCache
 from bot.features.responses.log import ResponseLog
+from bot.features.responses.personal import PersonalData
+from bot.features.responses.reports import ResponseReports
 from bot.features.themes import ThemeEngine
 from bot.features.themes.glossary import Glossary
 from bot.storage import Database
@@ -56,6 +58,8 @@ class Services:
     # `seeds check`; start-up goes on without the broken entries.
     data_warnings: list[str] = field(default_factory=list)
     responses: ResponseLog = field(init=False)
+    reports: ResponseReports = field(init=False)
+    personal: PersonalData = field(init=False)
     scheduler: Scheduler = field(init=False)
     intake: Intake = field(init=False)
     reading_cache: ReadingCache = field(init=False)
@@ -99,6 +103,8 @@ class Services:
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
         services.responses = ResponseLog(db, services.clock)
+        services.reports = ResponseReports(services.responses)
+        services.personal = PersonalData(services.responses)
         services.components["responses"] = services.responses  # close() flushes its queue
         # Citations render in the background (citeproc-js in a worker thread, cached in the
         # database); close() stops it.

@@ -260,7 +260,7 @@ async def test_mydata_is_sent_by_dm_with_only_ones_own_answers(dpy_bot, post):
     assert [a.filename for a in dms[0].attachments] == ["my-responses.json"]
     in_channel = [m for m in messages if m not in dms]
     assert all(m.attachments == [] for m in in_channel)
-    data = json.loads(await dpy_bot.services.responses.my_data(student.id))
+    data = json.loads(await dpy_bot.services.personal.my_data(student.id))
     assert [r["text"] for r in data["responses"]] == ["mine"]
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.times import DB_WIDTH, from_db
 from bot.features.prompts.store import PlanStore
 from bot.features.responses.log import ResponseLog
+from bot.features.responses.reports import ResponseReports
 from bot.storage.db import Database, _split_sql, migration_files
 from tests.helpers.clock import FakeClock
 
@@ -137,7 +138,7 @@ async def test_every_instant_survives_the_upgrade_in_one_format(tmp_path):
     db = await Database.open(path)
     try:
         plan = await PlanStore(db).plan(2)
-        rows = await ResponseLog(db, FakeClock(T0)).rows(post_id=2)
+        rows = await ResponseReports(ResponseLog(db, FakeClock(T0))).rows(post_id=2)
     finally:
         await db.close()
 

@@ -279,6 +279,7 @@ class CitationEngine:
     _task: asyncio.Task[None] | None = None
     _pending: list[tuple[str, str, Rendered]] = field(default_factory=list)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
+    _styles: list[Style] = field(default_factory=list)
 
     def start(
         self,
@@ -290,6 +291,7 @@ class CitationEngine:
         if db is not None:
             self.db = db
         wanted = list({style_key(s): s for s in (*CSL_STYLES, *styles)}.values())
+        self._styles = wanted
         self._task = asyncio.create_task(
             self.prerender(list(readings), wanted), name="cite-prerender"
         )
@@ -316,12 +318,15 @@ class CitationEngine:
         self._cache.update(await asyncio.to_thread(parse))
         return len(rows)
 
-    async def prerender(self, readings: list[Reading], styles: list[Style]) -> None:
+    async def prerender(self, readings: list[Reading], styles: list[Style] | None = None) -> None:
         """Load the stored renders, then render (one item at a time, in the worker) the rest.
 
-        The style index (for ``!cite <any style>`` and autocomplete) is built first, in a
-        thread, so it is ready seconds after start-up.
+        ``styles`` defaults to those :meth:`start` pre-renders (a reading added later gets
+        the same). The style index (for ``!cite <any style>`` and autocomplete) is built
+        first, in a thread, so it is ready seconds after start-up.
         """
+        if styles is None:
+            styles = self._styles or list(CSL_STYLES)
         await asyncio.to_thread(INDEX.load)
         await self.load_cache()
         for style in styles:

@@ -11,16 +11,11 @@ from bot.core.errors import BadArgument, NotFound
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, quote, truncate
 from bot.core.text import defuse_mentions, escape_markdown
-from bot.features.responses.log import (
-    Incoming,
-    Outcome,
-    parse_since,
-    tally_participation,
-    to_csv,
-)
+from bot.features.responses.log import Incoming, Outcome
+from bot.features.responses.reports import parse_since, tally_participation, to_csv
 
 if TYPE_CHECKING:
-    from bot.features.responses.log import Participation
+    from bot.features.responses.reports import Participation
     from bot.services import Services
 
 PROMPT_ID = re.compile(r"^#?(\d{1,18})$")
@@ -141,7 +136,7 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     log = services.responses
     if post_id is not None and await log.post(post_id, actor.guild_id) is None:
         raise NotFound(f"There is no prompt #{post_id} in this server.")
-    counts = await log.counts(actor.guild_id, post_id)
+    counts = await services.reports.counts(actor.guild_id, post_id)
     if not counts:
         return Reply(title="No prompts yet", body="Post one with `!prompt post <text>`.")
     lines = [

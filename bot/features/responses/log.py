@@ -1,4 +1,4 @@
-"""``ResponseLog``: student responses to posted prompts, kept for the instructor.
+"""``ResponseLog``: student responses to posted prompts, written and kept for the instructor.
 
 The rules live here, apart from Discord: a response is logged once per message, flagged late
 when written after its post closed, never logged for a student who opted out; edits and
@@ -13,28 +13,19 @@ runs at about a sixth of plain sqlite3's speed; batching keeps the bot ahead of 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from bot.core.errors import BadArgument, StorageError
-from bot.core.text import word_count
+from bot.core.errors import StorageError
 from bot.core.times import to_db
 from bot.features.responses.store import (
     EVERY_GUILD,
     SOURCES,
-    HistoryRow,
-    PostCount,
     ResponseRepository,
-    ResponseRow,
 )
 from bot.storage.posts import Post, PostRepository
 
@@ -45,20 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = (
-    "prompt_id",
-    "question",
-    "student_id",
-    "display_name",
-    "text",
-    "source",
-    "created_at",
-    "edited_at",
-    "deleted_at",
-    "late",
-    "response_id",
-)
 
 
 class Outcome(Enum):
@@ -107,31 +84,15 @@ class LogResult:
         return self.outcome is Outcome.LOGGED
 
 
-@dataclass(frozen=True)
-class Participation:
-    """One student's participation: responses and words (deleted ones not counted)."""
-
-    user_id: int
-    display_name: str
-    responses: int
-    words: int
-    late: int
-
-
-@dataclass(frozen=True)
-class Forgotten:
-    """How many rows ``forget`` deleted."""
-
-    responses: int
-    history: int
-    optouts: int
-
-
 _BARRIER = object()
 
 
 class ResponseLog:
-    """Logs, edits, deletes, exports and erases student responses."""
+    """Logs, edits and deletes student responses, through one batched write queue.
+
+    Reports over the log are in :mod:`bot.features.responses.reports`, a student's own
+    data (opt-outs, export, erasure) in :mod:`bot.features.responses.personal`.
+    """
 
     def __init__(self, db: Database, clock: Clock, *, max_batch: int = MAX_BATCH) -> None:
         self.db = db
@@ -329,214 +290,3 @@ class ResponseLog:
         """Threads to re-read at start-up, each with the last message already logged."""
         posts = await self.posts.with_threads_since(self.clock.now() - window)
         return [(post, await self.repo.last_message_id(post.id)) for post in posts]
-
-    # --- opt-outs --------------------------------------------------------------------------------
-
-    async def optout(self, user_id: int, guild_id: int | None) -> None:
-        """Stop logging this student here (everywhere when typed in a DM or the console)."""
-        async with self.db.write() as conn:
-            await self.repo.add_optout(
-                conn, EVERY_GUILD if guild_id is None else guild_id, user_id, self.clock.now()
-            )
-
-    async def optin(self, user_id: int, guild_id: int | None) -> int:
-        """Resume logging here (everywhere from a DM); returns how many opt-outs were lifted."""
-        async with self.db.write() as conn:
-            return await self.repo.remove_optouts(conn, guild_id, user_id)
-
-    async def is_opted_out(self, user_id: int, guild_id: int | None) -> bool:
-        """Whether messages of this student in ``guild_id`` are skipped."""
-        rows = await self.repo.optouts_of(user_id)
-        return any(g in (EVERY_GUILD, guild_id) for g, _ in rows)
-
-    # --- reports ---------------------------------------------------------------------------------
-
-    async def counts(self, guild_id: int | None, post_id: int | None = None) -> list[PostCount]:
-        """Responses per prompt, newest prompt first."""
-        return await self.repo.counts_per_post(guild_id, post_id)
-
-    async def rows(
-        self,
-        *,
-        guild_id: int | None = None,
-        post_id: int | None = None,
-        user_id: int | None = None,
-    ) -> list[ResponseRow]:
-        """Every response matching the filters (deleted ones included, flagged)."""
-        await self.flush()
-        return await self.repo.responses(guild_id=guild_id, post_id=post_id, user_id=user_id)
-
-    async def export_csv(
-        self,
-        *,
-        guild_id: int | None = None,
-        post_id: int | None = None,
-        user_id: int | None = None,
-    ) -> bytes:
-        """The responses as CSV, safe to open in a spreadsheet."""
-        return to_csv(await self.rows(guild_id=guild_id, post_id=post_id, user_id=user_id))
-
-    async def export_json(
-        self,
-        *,
-        guild_id: int | None = None,
-        post_id: int | None = None,
-        user_id: int | None = None,
-    ) -> bytes:
-        """The responses as JSON, each with its edit/delete history."""
-        rows = await self.rows(guild_id=guild_id, post_id=post_id, user_id=user_id)
-        history = await self.repo.history([r.id for r in rows])
-        return to_json(rows, history)
-
-    async def participation(
-        self, guild_id: int | None, since: datetime | None = None
-    ) -> list[Participation]:
-        """Per student: responses and words since ``since``, most active first."""
-        await self.flush()
-        rows = await self.repo.responses(guild_id=guild_id, since=since, include_deleted=False)
-        return tally_participation(rows)
-
-    # --- a student's own data ----------------------------------------------------------------
-
-    async def my_data(self, user_id: int, fmt: str = "json") -> bytes:
-        """Everything stored about one student: responses, their history, opt-outs."""
-        rows = await self.rows(user_id=user_id)
-        if fmt == "csv":
-            return to_csv(rows)
-        history = await self.repo.history([r.id for r in rows])
-        optouts = await self.repo.optouts_of(user_id)
-        document = {
-            "student_id": str(user_id),
-            "generated_at": to_db(self.clock.now()),
-            "responses": [_response_dict(r, history.get(r.id, [])) for r in rows],
-            "optouts": [
-                {
-                    "server_id": str(g) if g != EVERY_GUILD else "every server",
-                    "since": to_db(since),
-                }
-                for g, since in optouts
-            ],
-        }
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-    async def forget(self, user_id: int) -> Forgotten:
-        """Delete every row about this student; overwrite the freed pages so it is really gone.
-
-        ``secure_delete`` zeroes the freed database pages and the WAL is checkpointed and
-        truncated afterwards, so the text does not linger in the files either.
-        """
-        await self.flush()
-        async with self.db.write() as conn:
-            await conn.execute("PRAGMA secure_delete = ON")
-            counts = Forgotten(*await self.repo.forget_user(conn, user_id))
-        try:
-            await self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception:  # a busy reader only delays the checkpoint; the rows are gone
-            log.warning("checkpoint after forget was incomplete", exc_info=True)
-        return counts
-
-
-def tally_participation(rows: Sequence[ResponseRow]) -> list[Participation]:
-    """Per student: responses, words and late ones, most active first (CPU work on rows)."""
-    names: dict[int, str] = {}
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
-        names[row.user_id] = row.display_name  # rows are oldest first: latest name wins
-        tally = counts[row.user_id]
-        tally[0] += 1
-        tally[1] += word_count(row.text)
-        tally[2] += int(row.late)
-    result = [Participation(uid, names[uid], *tally) for uid, tally in counts.items()]
-    result.sort(key=lambda p: (-p.responses, -p.words, p.display_name.lower()))
-    return result
-
-
-def parse_since(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """Read ``!participation`` 's ``since`` (``2024-03-01``, ``3 weeks ago``, ``last monday``)."""
-    import dateparser  # slow to import; only this command needs it
-
-    base = now.astimezone(tz).replace(tzinfo=None)
-    parsed = dateparser.parse(
-        text,
-        settings={
-            "TIMEZONE": tz.key,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "past",
-            "RELATIVE_BASE": base,
-        },
-    )
-    if parsed is None:
-        raise BadArgument(
-            f"I could not read “{text[:80]}” as a date; try `2024-03-01`, "
-            "`3 weeks ago` or `last monday`."
-        )
-    if parsed > now:
-        raise BadArgument("That date is in the future; participation can only look back.")
-    return parsed
-
-
-def escape_cell(value: object) -> object:
-    """Stop a spreadsheet from running a cell as a formula (OWASP CSV injection advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _time(when: datetime | None) -> str:
-    return to_db(when) if when is not None else ""
-
-
-def to_csv(rows: Sequence[ResponseRow]) -> bytes:
-    """Responses as CSV (UTF-8 with BOM so spreadsheets read the accents)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [
-                escape_cell(value)
-                for value in (
-                    r.post_id,
-                    r.question,
-                    str(r.user_id),
-                    r.display_name,
-                    r.text,
-                    r.source,
-                    _time(r.created_at),
-                    _time(r.edited_at),
-                    _time(r.deleted_at),
-                    "yes" if r.late else "no",
-                    r.id,
-                )
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _response_dict(r: ResponseRow, history: Sequence[HistoryRow]) -> dict[str, Any]:
-    return {
-        "response_id": r.id,
-        "prompt_id": r.post_id,
-        "question": r.question,
-        "server_id": str(r.guild_id) if r.guild_id is not None else None,
-        "channel_id": str(r.channel_id) if r.channel_id is not None else None,
-        "student_id": str(r.user_id),
-        "display_name": r.display_name,
-        "message_id": str(r.message_id) if r.message_id is not None else None,
-        "text": r.text,
-        "source": r.source,
-        "created_at": _time(r.created_at),
-        "edited_at": _time(r.edited_at) or None,
-        "deleted_at": _time(r.deleted_at) or None,
-        "late": r.late,
-        "history": [
-            {"kind": h.kind, "previous_text": h.previous_text, "changed_at": _time(h.changed_at)}
-            for h in history
-        ],
-    }
-
-
-def to_json(rows: Sequence[ResponseRow], history: dict[int, list[HistoryRow]]) -> bytes:
-    """Responses as a JSON list (ids as strings: snowflakes overflow JavaScript numbers)."""
-    payload = [_response_dict(r, history.get(r.id, [])) for r in rows]
-    return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -43,7 +43,7 @@ Deleting a Discord message marks the answer deleted but keeps it for the instruc
 )
 async def privacy(services: Services, actor: Actor) -> Reply:
     """The privacy notice, with this student's current opt-out state."""
-    opted_out = await services.responses.is_opted_out(actor.user_id, actor.guild_id)
+    opted_out = await services.personal.is_opted_out(actor.user_id, actor.guild_id)
     state = (
         "You are opted out here: your answers are not being logged."
         if opted_out
@@ -61,7 +61,7 @@ async def privacy(services: Services, actor: Actor) -> Reply:
 )
 async def optout(services: Services, actor: Actor) -> Reply:
     """Record the opt-out; answers already stored stay until ``!forgetme``."""
-    await services.responses.optout(actor.user_id, actor.guild_id)
+    await services.personal.optout(actor.user_id, actor.guild_id)
     where = "in this server" if actor.guild_id is not None else "in every server"
     return Reply(
         title="Opted out",
@@ -79,7 +79,7 @@ async def optout(services: Services, actor: Actor) -> Reply:
 )
 async def optin(services: Services, actor: Actor) -> Reply:
     """Lift the opt-outs that apply here (all of them from a DM)."""
-    lifted = await services.responses.optin(actor.user_id, actor.guild_id)
+    lifted = await services.personal.optin(actor.user_id, actor.guild_id)
     body = (
         "Your answers to prompts are logged again."
         if lifted
@@ -102,8 +102,8 @@ async def optin(services: Services, actor: Actor) -> Reply:
 async def mydata(services: Services, actor: Actor, format: str | None = None) -> Reply:  # noqa: A002
     """The caller's own responses (with history and opt-outs in JSON), sent privately."""
     fmt = format or "json"
-    data = await services.responses.my_data(actor.user_id, fmt)
-    count = len(await services.responses.rows(user_id=actor.user_id))
+    data = await services.personal.my_data(actor.user_id, fmt)
+    count = len(await services.reports.rows(user_id=actor.user_id))
     return Reply(
         title="Your data",
         body=f"{count} answer{'s' if count != 1 else ''} stored about you, in every server "
@@ -132,7 +132,7 @@ async def mydata(services: Services, actor: Actor, format: str | None = None) ->
 async def forgetme(services: Services, actor: Actor, confirm: str | None = None) -> Reply:
     """Explain first; erase only on ``!forgetme confirm``."""
     if confirm != "confirm":
-        count = len(await services.responses.rows(user_id=actor.user_id))
+        count = len(await services.reports.rows(user_id=actor.user_id))
         return Reply(
             title="Erase your data?",
             body=f"This deletes all {count} of your stored answers (in every server), their "
@@ -140,7 +140,7 @@ async def forgetme(services: Services, actor: Actor, confirm: str | None = None)
             "lose those answers too. To go ahead, type `!forgetme confirm`.",
             private=True,
         )
-    gone = await services.responses.forget(actor.user_id)
+    gone = await services.personal.forget(actor.user_id)
     return Reply(
         title="Your data is erased",
         body=f"Deleted {gone.responses} answer{'s' if gone.responses != 1 else ''} and "

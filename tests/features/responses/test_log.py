@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import BadArgument, StorageError
-from bot.features.responses.log import Incoming, Outcome, ResponseLog, escape_cell, parse_since
+from bot.features.responses.log import Incoming, Outcome, ResponseLog
+from bot.features.responses.personal import PersonalData
+from bot.features.responses.reports import ResponseReports, escape_cell, parse_since
 from bot.storage import Database
 from tests.helpers.clock import FakeClock
 from tests.helpers.responses import T0, add_post
@@ -70,7 +72,7 @@ async def test_thread_reply_and_command_are_logged_once(db, rlog):
     assert in_thread.outcome is Outcome.LOGGED and in_thread.post.id == post_id
     assert again.outcome is Outcome.DUPLICATE
     assert as_reply.logged and by_command.logged
-    rows = await rlog.rows(post_id=post_id)
+    rows = await ResponseReports(rlog).rows(post_id=post_id)
     assert [(r.text, r.source) for r in rows] == [
         ("I think so.", "thread"),
         ("By reply.", "reply"),
@@ -82,7 +84,7 @@ async def test_message_outside_any_prompt_is_not_logged(db, rlog):
     await add_post(db, thread_id=THREAD)
     result = await rlog.log(msg(thread_id=999))
     assert result.outcome is Outcome.NO_POST
-    assert await rlog.rows() == []
+    assert await ResponseReports(rlog).rows() == []
 
 
 async def test_late_when_written_after_close(db, rlog):
@@ -96,32 +98,32 @@ async def test_late_when_written_after_close(db, rlog):
 
     assert (on_time.late, after_deadline.late) == (False, True)
     assert (before_close.late, after_close.late) == (False, True)
-    assert [r.late for r in await rlog.rows(post_id=timed)] == [False, True]
-    assert [r.late for r in await rlog.rows(post_id=closed)] == [False, True]
+    assert [r.late for r in await ResponseReports(rlog).rows(post_id=timed)] == [False, True]
+    assert [r.late for r in await ResponseReports(rlog).rows(post_id=closed)] == [False, True]
 
 
 async def test_opted_out_student_is_not_logged_until_opting_in(db, rlog):
     await add_post(db, thread_id=THREAD)
-    await rlog.optout(7, guild_id=1)
+    await PersonalData(rlog).optout(7, guild_id=1)
 
     skipped = await rlog.log(msg(message_id=1))
     other_student = await rlog.log(msg(user=8, name="Bo", message_id=2))
     assert skipped.outcome is Outcome.OPTED_OUT
     assert other_student.logged
 
-    assert await rlog.optin(7, guild_id=1) == 1
+    assert await PersonalData(rlog).optin(7, guild_id=1) == 1
     assert (await rlog.log(msg(message_id=3))).logged
-    assert [r.user_id for r in await rlog.rows()] == [8, 7]
+    assert [r.user_id for r in await ResponseReports(rlog).rows()] == [8, 7]
 
 
 async def test_optout_from_a_dm_applies_in_every_server(db, rlog):
     await add_post(db, thread_id=THREAD, guild_id=1)
     await add_post(db, thread_id=THREAD + 1, guild_id=2)
-    await rlog.optout(7, guild_id=None)
+    await PersonalData(rlog).optout(7, guild_id=None)
 
     assert (await rlog.log(msg(message_id=1))).outcome is Outcome.OPTED_OUT
     assert (await rlog.log(msg(message_id=2, thread_id=THREAD + 1))).outcome is Outcome.OPTED_OUT
-    assert await rlog.is_opted_out(7, 2)
+    assert await PersonalData(rlog).is_opted_out(7, 2)
 
 
 async def test_edit_and_delete_keep_history(db, rlog, clock):
@@ -134,11 +136,11 @@ async def test_edit_and_delete_keep_history(db, rlog, clock):
     assert not await rlog.edit(1, "After deletion.")
     assert not await rlog.edit(999, "Never logged.")
 
-    [row] = await rlog.rows(post_id=post_id)
+    [row] = await ResponseReports(rlog).rows(post_id=post_id)
     assert row.text == "Second thought."
     assert row.edited_at == T0 + timedelta(minutes=20)
     assert row.deleted_at == T0 + timedelta(minutes=30)
-    exported = json.loads(await rlog.export_json(post_id=post_id))
+    exported = json.loads(await ResponseReports(rlog).export_json(post_id=post_id))
     assert [(h["kind"], h["previous_text"]) for h in exported[0]["history"]] == [
         ("edit", "First thought."),
         ("delete", "Second thought."),
@@ -156,7 +158,7 @@ async def test_csv_export_escapes_formulas_and_keeps_everything_else(db, rlog):
     for i, text in enumerate(texts, start=1):
         await rlog.log(msg(text, message_id=i, name="@mallory" if i == 1 else "Ada"))
 
-    data = await rlog.export_csv()
+    data = await ResponseReports(rlog).export_csv()
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [row["text"] for row in table] == ["'" + t for t in texts[:5]] + [texts[5]]
@@ -174,17 +176,17 @@ async def test_participation_counts_responses_and_words(db, rlog):
     await rlog.log(msg("gone now", user=9, name="Cy", message_id=4, minutes=52))
     await rlog.delete(4)
 
-    everyone = await rlog.participation(1)
+    everyone = await ResponseReports(rlog).participation(1)
     assert [(p.display_name, p.responses, p.words) for p in everyone] == [
         ("Ada L.", 2, 5),
         ("Bo", 1, 1),
     ]
-    recent = await rlog.participation(1, since=T0 + timedelta(minutes=30))
+    recent = await ResponseReports(rlog).participation(1, since=T0 + timedelta(minutes=30))
     assert [(p.display_name, p.responses, p.words) for p in recent] == [
         ("Ada L.", 1, 2),
         ("Bo", 1, 1),
     ]
-    assert await rlog.participation(2) == []
+    assert await ResponseReports(rlog).participation(2) == []
 
 
 def test_parse_since_reads_dates_and_relative_times():
@@ -206,7 +208,7 @@ async def test_a_burst_is_logged_completely_in_few_transactions(db, rlog):
 
     assert all(r.logged for r in results)
     assert len({r.response_id for r in results}) == 1500
-    rows = await rlog.rows()
+    rows = await ResponseReports(rlog).rows()
     assert sorted(r.message_id for r in rows) == list(range(1, 1501))
     by_message = {r.message_id: r.id for r in rows}
     assert all(by_message[i] == results[i - 1].response_id for i in range(1, 1501))
@@ -221,7 +223,7 @@ async def test_one_bad_row_does_not_sink_the_rest_of_its_batch(db, rlog):
 
     assert all(o.logged for o in outcomes[:4])
     assert isinstance(outcomes[4], StorageError)
-    assert sorted(r.message_id for r in await rlog.rows()) == [1, 2, 3, 4]
+    assert sorted(r.message_id for r in await ResponseReports(rlog).rows()) == [1, 2, 3, 4]
 
 
 async def test_close_commits_pending_and_then_refuses(db, clock):
@@ -233,7 +235,7 @@ async def test_close_commits_pending_and_then_refuses(db, clock):
     assert all(p.result().logged for p in pending)
     with pytest.raises(StorageError):
         await response_log.log(msg(message_id=100))
-    assert len(await ResponseLog(db, clock).rows()) == 49
+    assert len(await ResponseReports(ResponseLog(db, clock)).rows()) == 49
 
 
 async def test_catch_up_targets_name_open_threads_and_last_logged_message(db, rlog, clock):
@@ -265,6 +267,8 @@ async def test_a_caller_that_gives_up_does_not_shift_the_others_results(db, rlog
     calls[0].cancel()
     await asyncio.gather(*calls, return_exceptions=True)
     assert [c.result().response_id for c in calls[1:]] == [
-        r.id for r in await rlog.rows() if r.message_id in (2, 3)
+        r.id for r in await ResponseReports(rlog).rows() if r.message_id in (2, 3)
     ]
-    assert len(await rlog.rows()) == 3  # the cancelled caller's answer was still saved
+    assert (
+        len(await ResponseReports(rlog).rows()) == 3
+    )  # the cancelled caller's answer was still saved

@@ -94,7 +94,7 @@ async def test_forgetme_explains_first_and_deletes_nothing(services, post):
     await answer(services, ADA, "keep me for now", 1)
     reply = await dispatch(services, ADA, "forgetme")
     assert reply.private and "!forgetme confirm" in reply.body and "1" in reply.body
-    assert len(await services.responses.rows(user_id=ADA.user_id)) == 1
+    assert len(await services.reports.rows(user_id=ADA.user_id)) == 1
 
 
 async def test_forgetme_confirm_leaves_no_row_of_the_student(services, post):
@@ -129,16 +129,16 @@ async def test_forgetme_confirm_leaves_no_row_of_the_student(services, post):
         if file.exists():
             assert b"aardvark-4" not in file.read_bytes()
     # Everyone else is untouched.
-    assert len(await services.responses.rows(user_id=BO.user_id)) == 11
+    assert len(await services.reports.rows(user_id=BO.user_id)) == 11
 
 
 async def test_ids_of_erased_answers_are_never_given_to_new_ones(services, post):
     await answer(services, BO, "Bo's first.", 1)
     await answer(services, ADA, "Ada's newest.", 2)
-    erased = {r.id for r in await services.responses.rows(user_id=ADA.user_id)}
+    erased = {r.id for r in await services.reports.rows(user_id=ADA.user_id)}
     await dispatch(services, ADA_DM, "forgetme", "confirm")
     await answer(services, BO, "Bo's second.", 3)
-    ids = [r.id for r in await services.responses.rows(user_id=BO.user_id)]
+    ids = [r.id for r in await services.reports.rows(user_id=BO.user_id)]
     assert len(ids) == 2 and not erased & set(ids)
     assert max(ids) > max(erased)
 
@@ -147,7 +147,7 @@ async def test_respond_through_the_registry(services, post):
     reply = await dispatch(services, ADA, "respond", "@everyone look <@&123>")
     assert "@everyone" not in reply.body and "<@&123>" not in reply.body
     assert f"#{post}" in reply.title
-    (row,) = await services.responses.rows()
+    (row,) = await services.reports.rows()
     assert row.text == "@everyone look <@&123>" and row.source == "command"
 
     with pytest.raises(BadArgument):
@@ -156,7 +156,7 @@ async def test_respond_through_the_registry(services, post):
         await dispatch(services, ADA_DM, "respond", f"{post} from a DM")
     await dispatch(services, ADA, "optout")
     assert "opted out" in (await dispatch(services, ADA, "respond", "ignored")).body
-    assert len(await services.responses.rows()) == 1
+    assert len(await services.reports.rows()) == 1
 
 
 @pytest.mark.parametrize("path", ["responses", "participation"])
