@@ -1,1 +1,0 @@
-"""Seminar Bot: the Discord-agnostic core of a reading-seminar bot."""

@@ -1,1 +1,0 @@
-"""Discussion prompts: the bank, recurrence rules, the scheduler, posting and the plan store."""

@@ -1,1 +1,0 @@
-"""Parsers, one per file format; each turns a file into ``ParsedWork`` records."""

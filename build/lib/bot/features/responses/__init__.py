@@ -1,1 +1,0 @@
-"""Student responses: the log, its store, reports and the privacy commands."""

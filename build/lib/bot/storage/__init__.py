@@ -1,5 +1,0 @@
-"""SQLite storage: the connection, its migrations and the repositories over it."""
-
-from bot.storage.db import Database
-
-__all__ = ["Database"]

@@ -1,4 +1,0 @@
--- Revises: 0004_response_ids
--- Reason: number 0005 is assigned to another branch's migration (migrations must be numbered
--- without gaps, and this branch brings 0006_citation_cache). This file changes nothing and is
--- to be deleted when the real 0005 is merged.
