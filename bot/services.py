@@ -96,9 +96,10 @@ class Services:
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
-        # Summaries (PDFs' included) are read back from reading_cache or computed in a worker
-        # by the background warm-up started in open(); a command that comes first computes
-        # its own in a worker too, so nothing here delays the first answer.
+        # A PDF's summaries and sections are made while its library loads (a few hundred ms
+        # beside the seconds its layout takes): computed later in a worker thread, the
+        # sentence splitter's C regexes would hold the interpreter lock and stall the loop.
+        services.summaries.warm(library.readings)
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings

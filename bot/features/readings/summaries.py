@@ -412,3 +412,15 @@ class SummaryCache:
     def put(self, key: str, long: bool, summary: Summary) -> None:
         """Keep a summary computed elsewhere (a worker thread, the database)."""
         self._cache[(key, long)] = summary
+
+    def warm(self, readings: list[Reading]) -> None:
+        """Compute the summaries and sections of every PDF reading now (at start-up).
+
+        A long full text costs a few hundred ms of CPU; paid while the library loads, before
+        the bot answers anyone, no command has to wait for it or share the CPU with it.
+        """
+        for reading in readings:
+            if reading.fulltext is not None:
+                self.get(reading, long=False)
+                self.get(reading, long=True)
+                sections(reading)
