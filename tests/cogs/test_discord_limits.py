@@ -418,7 +418,7 @@ def test_plain_text_of_a_reply_fits_discord_messages():
 async def test_a_time_too_long_to_be_one_is_refused_before_it_is_parsed(dpy_bot):
     unreadable = "x" * 1990
     err = await say(dpy_bot, f'!prompt schedule "{unreadable}" Why?', "teacher")
-    assert err is not None and "not a time I can read" in err.message
+    assert err is not None and "That time is too long" in err.message
     err = await say(dpy_bot, f"!participation {unreadable}", "teacher")
     assert err is not None and "not a date I can read" in err.message
     sent_messages()

@@ -274,8 +274,42 @@ def extract(
     except (PDFNoPageLabels, KeyError, TypeError, ValueError):
         labels = []
     if len(labels) != len(pages):
-        labels = [str(i + 1) for i in range(len(pages))]
+        labels = printed_page_numbers(pages) or [str(i + 1) for i in range(len(pages))]
     return pages, labels, meta
+
+
+_EDGE_NUMBER = re.compile(r"^(\d{1,4})\b|\b(\d{1,4})$")
+
+
+def printed_page_numbers(pages: list[list[Line]]) -> list[str] | None:
+    """Page labels read from the numbers printed in the pages' top or bottom lines.
+
+    A PDF without ``/PageLabels`` still prints its journal page numbers (245, 246, …) in a
+    running head or footer. A number at either end of a page's top-most or bottom-most line
+    is a candidate; when one offset from the PDF's page index is shared by most pages (all
+    of them for a PDF of one or two pages), every page is labelled with it. Otherwise
+    ``None``: the caller falls back to the PDF's own page count.
+    """
+    offsets: Counter[int] = Counter()
+    for index, lines in enumerate(pages):
+        if not lines:
+            continue
+        top = max(lines, key=lambda ln: ln.top)
+        bottom = min(lines, key=lambda ln: ln.bottom)
+        found = set()
+        for ln in {id(top): top, id(bottom): bottom}.values():
+            for m in _EDGE_NUMBER.finditer(ln.text.strip()):
+                number = int(m.group(1) or m.group(2))
+                if number >= 1:
+                    found.add(number - index)
+        offsets.update(found)
+    if not offsets:
+        return None
+    offset, votes = offsets.most_common(1)[0]
+    needed = len(pages) if len(pages) <= 2 else max(2, (len(pages) + 1) // 2)
+    if votes < needed or offset + len(pages) - 1 > 9999:
+        return None
+    return [str(index + offset) for index in range(len(pages))]
 
 
 def reading_order(boxes: list, width: float) -> list:  # noqa: ANN001 - pdfminer boxes

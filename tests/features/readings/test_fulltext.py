@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.features.readings import load_library
-from bot.features.readings.fulltext import PdfLimits, join_hyphenated
+from bot.features.readings.fulltext import PdfLimits, join_hyphenated, sentences_of
 from bot.features.readings.library import SeedLimits
 from bot.features.readings.parsers.pdf import PdfParseError, parse_pdf
 from bot.features.readings.summaries import sections, summarize
@@ -463,3 +463,29 @@ async def test_summary_commands_quote_with_pages_and_list_sections(tmp_path):
         f"**2 Results** — “{FINDING}” (p. 118)",
     ]
     assert bare.body.endswith("(p. 117)") and "long" in (bare.footer or "")
+
+
+def test_printed_page_numbers_label_pages_when_the_pdf_has_no_page_labels(tmp_path):
+    """A journal PDF without /PageLabels prints 245, 246 …: quotes cite those, not 1, 2."""
+    article = Article(
+        title="Discretion at the Counter",
+        first_page=245,
+        page_labels=False,  # only the printed numbers in the footer say which page it is
+        body=[("h", "1 Introduction"), ("p", [CLAIM, *FILLER]), ("newpage",), ("p", [FINDING])],
+    )
+    work = read(tmp_path, article)
+    assert work.fulltext.page_labels == ["245", "246"]
+    pages = {s.text: s.page for s in sentences_of(work.fulltext)}
+    assert pages[CLAIM] == "245" and pages[FINDING] == "246"
+
+
+def test_page_count_is_kept_when_no_page_number_is_printed(tmp_path):
+    from bot.features.readings.fulltext import Line, printed_page_numbers
+
+    def line(text: str, top: float) -> Line:
+        return Line(text, 10, False, False, top, top - 10, 72, 1, 0)
+
+    pages = [[line("A body line of prose.", 700), line("Another line.", 100)]] * 3
+    assert printed_page_numbers(pages) is None
+    numbered = [[line("Journal of Civic Studies 12", 760), line(f"{n}", 40)] for n in (7, 8, 9)]
+    assert printed_page_numbers(numbered) == ["7", "8", "9"]
