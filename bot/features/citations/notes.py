@@ -38,11 +38,30 @@ def missing_fields(reading: Reading) -> list[str]:
     return missing
 
 
+def incomplete_names_note(reading: Reading) -> str:
+    """A warning when the export listed only some names ("and others" in BibTeX).
+
+    CSL-JSON has no way to say "and others", so the style prints only the names given; the
+    student must add the rest (or write "et al." where the style asks for it).
+    """
+    roles = [
+        key.removesuffix("_list")
+        for key, value in reading.extra.items()
+        if key.endswith("_list") and str(value).startswith("incomplete")
+    ]
+    if not roles:
+        return ""
+    return (
+        f"The export lists only some {' and '.join(r + 's' for r in roles)} (“and others”): "
+        "the entry shows only those names. Add the full list to the export before citing."
+    )
+
+
 def missing_note(reading: Reading) -> str:
     """A short note naming what is missing and how to fix it, or "" if nothing is."""
     missing = missing_fields(reading)
     if not missing:
-        return ""
+        return incomplete_names_note(reading)
     what = _join(missing)
     exports = [p.name for p in reading.sources if p.suffix.lower() in EXPORT_SUFFIXES]
     others = [p.name for p in reading.sources if p.suffix.lower() not in EXPORT_SUFFIXES]
@@ -55,7 +74,10 @@ def missing_note(reading: Reading) -> str:
         )
     else:
         fix = "put the reading's RIS or BibTeX export in `seeds/`."
-    return f"This reading has no {what}, so the citation is partial: {fix}"
+    names = incomplete_names_note(reading)
+    return f"This reading has no {what}, so the citation is partial: {fix}" + (
+        f" {names}" if names else ""
+    )
 
 
 def _join(words: list[str]) -> str:

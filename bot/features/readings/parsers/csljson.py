@@ -55,12 +55,13 @@ class CslJsonParseError(ValueError):
 
 
 def looks_like_csl_json(text: str) -> bool:
-    """Whether a ``.json`` file is a CSL-JSON export (an array of objects with a ``type``).
+    """Whether a ``.json`` file is CSL-JSON: an array of items, or one item, with a ``type``.
 
-    Other ``.json`` files in seeds/ are course data, not readings, and are left alone.
+    Other ``.json`` files in seeds/ are course data, not readings, and are left alone. One
+    bare item is what a DOI resolver answers and what people save from it.
     """
     head = text.lstrip()[:4000]
-    return head.startswith("[") and re.search(r'"type"\s*:', head) is not None
+    return head.startswith(("[", "{")) and re.search(r'"type"\s*:', head) is not None
 
 
 def parse_csl_json(
@@ -73,6 +74,8 @@ def parse_csl_json(
         raise CslJsonParseError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from exc
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
+    elif isinstance(data, dict) and isinstance(data.get("type"), str):
+        data = [data]  # one item, not wrapped in an array
     if not isinstance(data, list):
         raise CslJsonParseError("expected a JSON array of CSL items")
     warnings: list[str] = []
