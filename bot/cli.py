@@ -6,14 +6,19 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.cli_data import add_data_commands
 from bot.config import Settings, load_settings
 from bot.storage.db import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.features.readings.library import Library
 
 log = logging.getLogger("bot")
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -124,13 +129,26 @@ def cmd_seeds_check(args: argparse.Namespace) -> int:
     """Print every reading with its fields and every warning; exit 1 if a file failed."""
     settings = load_settings()
     from bot.coursedata import check_seed_data
-    from bot.features.readings.library import SeedLimits, load_library, seeds_report
+    from bot.features.readings.library import SeedLimits, load_library
 
     library = load_library(settings.seeds_dir, SeedLimits.from_settings(settings))
     base_warnings = len(library.warnings)
     for extra_check in [check_seed_data, *SEED_CHECKS]:
         library.warnings.extend(extra_check(settings))
     code = 1 if library.failed_files or len(library.warnings) > base_warnings else 0
+    if not settings.seeds_dir.is_dir():
+        code = 1  # nothing to check is a mistake in SEEDS_DIR, not a pass
+    try:
+        return _print_seeds(args, library, code)
+    except BrokenPipeError:  # `seeds check | head`: the reader left; say nothing more
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (interpreter exit flushes stdout)
+        return code
+
+
+def _print_seeds(args: argparse.Namespace, library: Library, code: int) -> int:
+    """The report of ``seeds check``, as text or JSON; returns ``code``."""
+    from bot.features.readings.library import seeds_report
+
     if args.json:
         json.dump(seeds_report(library), sys.stdout, ensure_ascii=False, indent=2)
         print()

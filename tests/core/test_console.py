@@ -78,3 +78,9 @@ def test_seeds_check_prints_readings_and_fails_on_a_broken_file(tmp_path, seeds_
     bad = run_cli(["seeds", "check"], "", tmp_path, seeds_dir)
     assert bad.returncode == 1
     assert "warning: broken.ris: line 1: record has no closing ER line; read whole" in bad.stdout
+
+
+def test_seeds_check_of_a_missing_folder_fails(tmp_path):
+    result = run_cli(["seeds", "check"], "", tmp_path, tmp_path / "no-such-folder")
+    assert result.returncode == 1
+    assert "the seeds folder does not exist" in result.stdout
