@@ -66,6 +66,7 @@ TAIL_MARKERS = (
 )
 OUTPUT_TYPE = re.compile(r"^Research output:\s*(?P<rest>.+)$", re.IGNORECASE)
 CITATIONS = re.compile(r"^(?P<n>[\d,]+)\s+Citations?\b(?:\s*\((?P<src>[^)]+)\))?", re.IGNORECASE)
+CITATIONS_TAB = re.compile(r"^Citations?\s*\((?P<n>[\d,]+)\)$", re.IGNORECASE)  # a page tab
 BULLET = re.compile(r"^\s*(?:[•·\-*]|\d+\.)\s+(?P<item>.+)$")
 MONTHS = {
     m: i
@@ -124,6 +125,10 @@ NAVIGATION = re.compile(
     re.IGNORECASE,
 )
 NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[a-z]{1,3}\s+){0,2}[A-Z][\w'’.-]*){1,4}"
+INSTITUTION = re.compile(  # an affiliation line under the authors is no author
+    r"\b(Department|University|School|Institute|Centre|Center|Faculty|College|Laboratory|"
+    r"Program(me)?|Division|Academy)\b"
+)
 AUTHOR_LIST = re.compile(rf"^\s*(?:{NAME})\s*\*?(?:\s*(?:,|&|and)\s*(?:{NAME})\s*\*?)*\s*,?$")
 
 
@@ -185,13 +190,26 @@ def parse_portal(path: Path, text: str) -> ParsedWork:
             _metadata(pending_label, item, csl, work)
             pending_label = None
             continue
-        if not seen_metadata and not abstract_lines and item.lower() in ("overview", "abstract"):
-            continue  # the page's tab and heading, not abstract text
+        if match := CITATIONS_TAB.match(line):
+            work.extra["citations"] = match.group("n").replace(",", "")
+            continue
+        if not seen_metadata and item.lower() == "abstract":
+            # The heading: what came before it is the page's furniture (authors,
+            # affiliations, tabs), never abstract text; authors listed there are read.
+            if not authors:
+                _, found = _head(["(title)", *abstract_lines])
+                authors.extend(found)
+                if authors:
+                    csl["author"] = authors
+            abstract_lines = []
+            continue
+        if not seen_metadata and not abstract_lines and item.lower() == "overview":
+            continue  # the page's tab, not abstract text
         heading = lowered.rstrip(":")
         if heading in LIST_HEADINGS:
             current_list = LIST_HEADINGS[heading]
             continue
-        if current_list and bullet:
+        if current_list and (bullet or _list_item(line)):
             target = work.keywords if current_list == "keywords" else work.subjects
             target.append(item)
             continue
@@ -231,6 +249,16 @@ def _label(line: str, in_metadata: bool) -> str | None:
     return None
 
 
+def _list_item(line: str) -> bool:
+    """A list entry copied without its bullet: a short phrase, not a label or a sentence."""
+    return (
+        len(line) <= 60
+        and not line.endswith((".", ":"))
+        and line not in METADATA_LABELS
+        and _label(line, True) is None
+    )
+
+
 def _head(head: list[str]) -> tuple[str, list[dict[str, str]]]:
     """Title and authors from the lines before "Research output:"."""
     lines = list(head)
@@ -251,7 +279,7 @@ def _head(head: list[str]) -> tuple[str, list[dict[str, str]]]:
         if bullet or AUTHOR_LIST.match(item):
             for name in re.split(r"\s*(?:,|&|\band\b)\s*", item):
                 name = name.strip(" *")
-                if name and re.fullmatch(NAME, name):
+                if name and re.fullmatch(NAME, name) and not INSTITUTION.search(name):
                     authors.append(given_first_name(name))
     return title, authors
 
