@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from rapidfuzz import process
 
 from bot.core.errors import BadArgument, NotInstructor, UserFacingError
 from bot.core.registry import (
@@ -34,7 +33,6 @@ from bot.core.registry import (
     check_allowed,
     dispatch,
     parse_line,
-    subcommands,
 )
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
@@ -466,19 +464,6 @@ def expand_choice(bot: SeminarBot, value: str) -> str:
             _LONG_VALUES[value] = candidate
             return candidate
     return value
-
-
-def unknown_subcommand(group: str, word: str, prefix: str) -> BadArgument:
-    """``!prompt frobnicate``: the group's subcommands and the nearest one to what was typed."""
-    names = [spec.name for spec in subcommands(group)]
-    best = process.extractOne(word.lower(), names, score_cutoff=50)
-    hint = f" Did you mean `{prefix}{group} {best[0]}`?" if best else ""
-    shown = truncate(word, 40).replace("`", "'")
-    return BadArgument(
-        f"`{group}` has no subcommand `{shown}`.{hint} Its subcommands: "
-        + ", ".join(f"`{n}`" for n in names),
-        title="Unknown subcommand",
-    )
 
 
 def _reading_choices(bot: SeminarBot, current: str, limit: int) -> list[app_commands.Choice[str]]:

@@ -322,7 +322,7 @@ class Prompts(commands.Cog):
             extra = ctx.subcommand_passed or ctx.view.read_rest().strip()
             if extra:
                 word = extra.split()[0]
-                raise unknown_subcommand("prompt", word, ctx.clean_prefix)
+                raise unknown_subcommand("prompt", word)
         await run(ctx, "prompt list")
 
     @core_command("prompt post", group=prompt)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.core.errors import UserFacingError
 from bot.core.help import command_help_reply, help_reply
-from bot.core.registry import Actor, dispatch, resolve
+from bot.core.registry import Actor, dispatch, resolve, subcommands, unknown_subcommand
 from bot.core.replies import (
     ChannelRef,
     Reply,
@@ -191,7 +191,12 @@ class ConsoleFront:
             return
         found = resolve(text)
         if found is None:
-            word = text.split()[0] if text.split() else ""
+            words = text.split()
+            word = words[0].lower() if words else ""
+            if subcommands(word):  # a group: say which subcommands it has
+                error = unknown_subcommand(word, words[1] if len(words) > 1 else "")
+                self.print_reply(error_reply(error.message, error.title))
+                return
             self.print_reply(
                 error_reply(f"`{word}` is not a command. Try {prefix}help.", "Unknown command")
             )

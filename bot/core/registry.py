@@ -175,6 +175,23 @@ def subcommands(group: str) -> list[CommandSpec]:
     )
 
 
+def unknown_subcommand(group: str, word: str) -> BadArgument:
+    """``!prompt frobnicate``: the group's subcommands and the nearest one to what was typed."""
+    from rapidfuzz import process
+
+    from bot.core.replies import truncate
+
+    names = [spec.name for spec in subcommands(group)]
+    best = process.extractOne(word.lower(), names, score_cutoff=50) if word else None
+    hint = f" Did you mean `!{group} {best[0]}`?" if best else ""
+    shown = truncate(word, 40).replace("`", "'")
+    head = f"`{group}` has no subcommand `{shown}`." if word else f"`{group}` needs a subcommand."
+    return BadArgument(
+        f"{head}{hint} Its subcommands: " + ", ".join(f"`{n}`" for n in names),
+        title="Unknown subcommand",
+    )
+
+
 def check_allowed(spec: CommandSpec, actor: Actor) -> None:
     """The one permission check: instructor commands need the role and a server."""
     require(spec.path, actor, instructor=spec.instructor, guild_only=spec.guild_only)

@@ -84,3 +84,11 @@ def test_seeds_check_of_a_missing_folder_fails(tmp_path):
     result = run_cli(["seeds", "check"], "", tmp_path, tmp_path / "no-such-folder")
     assert result.returncode == 1
     assert "the seeds folder does not exist" in result.stdout
+
+
+def test_a_group_without_a_known_subcommand_lists_its_subcommands(tmp_path, seeds_dir):
+    result = run_cli(["console", "--instructor"], "!prompt\n!prompt shedule\n", tmp_path, seeds_dir)
+    assert result.returncode == 0
+    assert "`prompt` needs a subcommand" in result.stdout
+    assert "Did you mean `!prompt schedule`?" in result.stdout
+    assert "is not a command" not in result.stdout
