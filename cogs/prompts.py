@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import BadArgument
+from bot.core.registry import unknown_subcommand
 from bot.core.replies import ChannelRef, Reply
 from bot.features.prompts.posting import (
     NotifyTarget,
@@ -39,7 +40,6 @@ from cogs._common import (
     choice,
     core_command,
     run,
-    unknown_subcommand,
 )
 
 if TYPE_CHECKING:
