@@ -43,6 +43,9 @@ class MedlineParseError(ValueError):
     """A MEDLINE file without one readable record."""
 
 
+ELOCATOR = re.compile(r"^e\d+(\s+\[pii\])?$")  # an online article's eLocator
+
+
 def parse_medline(
     path: Path, text: str, max_records: int = 2000
 ) -> tuple[list[ParsedWork], list[str]]:
@@ -84,6 +87,19 @@ def _work(path: Path, record: Record) -> ParsedWork | None:
     ):
         if record.first(tag):
             csl[key] = record.first(tag)
+    if csl.get("type") == "article-journal":
+        # PL is where the *journal* is published; no style prints that for an article (MLA
+        # would show "eLife [England]").
+        csl.pop("publisher-place", None)
+    if "page" not in csl:
+        # An online-only article's eLocator ("e80092 [pii]") stands where its pages would,
+        # as Zotero's PubMed import puts it.
+        elocator = next(
+            (v.split()[0] for v in record.all("LID", "AID") if ELOCATOR.match(v)),
+            "",
+        )
+        if elocator:
+            csl["page"] = elocator
     date = csl_date(record.first("DP"))
     if date:
         csl["issued"] = date

@@ -1,5 +1,5 @@
-"""Portal pages copied with the authors, affiliation and tabs between the breadcrumb and the
-abstract, and with list entries that lost their bullets."""
+"""Layouts a newcomer met: a portal page copied with its authors, affiliation and tabs before
+the abstract and lists without bullets; a PubMed record of an online-only article."""
 
 from __future__ import annotations
 
@@ -46,3 +46,28 @@ def test_furniture_before_the_abstract_heading_is_authors_not_abstract():
 def test_list_entries_without_bullets_are_keywords():
     work = parse_portal(Path("ledgers.txt"), PAGE)
     assert work.keywords == ["savings groups", "informal finance", "Ghana"]
+
+
+MEDLINE = """PMID- 31000001
+TI  - Market savings groups and repayment in Accra.
+FAU - Mensah, Abena
+AU  - Mensah A
+JT  - Invented Journal of Development
+TA  - Invent J Dev
+VI  - 11
+DP  - 2022 Mar 3
+LID - 10.5555/ijd.80001 [doi]
+LID - e80001
+PL  - England
+PT  - Journal Article
+"""
+
+
+def test_medline_elocator_is_the_page_and_the_journals_country_no_place(tmp_path):
+    from bot.features.readings import load_library
+
+    (tmp_path / "mensah.nbib").write_text(MEDLINE, encoding="utf-8")
+    (reading,) = load_library(tmp_path).readings
+    assert reading.csl["page"] == "e80001"
+    assert "publisher-place" not in reading.csl
+    assert reading.csl["DOI"] == "10.5555/ijd.80001"
