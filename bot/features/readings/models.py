@@ -329,19 +329,24 @@ class Reading:
 
     @property
     def author_names(self) -> list[str]:
-        """Authors as display names ("Karita Kan")."""
+        """Authors as display names ("Karita Kan", "Ana de la Cruz"), particles kept."""
         names = []
         for a in self.authors:
             if "literal" in a:
                 names.append(a["literal"])
             else:
-                names.append(" ".join(p for p in (a.get("given", ""), a.get("family", "")) if p))
+                parts = ("given", "dropping-particle", "non-dropping-particle", "family", "suffix")
+                names.append(" ".join(str(a[p]) for p in parts if a.get(p)))
         return names
 
     @property
     def authors_short(self) -> str:
         """Family names as one would say them: "Kan & Ku", "Smith et al."."""
-        fams = [a.get("family") or a.get("literal", "") for a in self.authors]
+        fams = [
+            " ".join(p for p in (a.get("non-dropping-particle"), a.get("family")) if p)
+            or a.get("literal", "")
+            for a in self.authors
+        ]
         fams = [f for f in fams if f]
         if not fams:
             return "Unknown author"

@@ -71,3 +71,20 @@ def test_medline_elocator_is_the_page_and_the_journals_country_no_place(tmp_path
     assert reading.csl["page"] == "e80001"
     assert "publisher-place" not in reading.csl
     assert reading.csl["DOI"] == "10.5555/ijd.80001"
+
+
+def test_display_names_keep_name_particles():
+    from bot.features.readings.models import Reading
+
+    reading = Reading(
+        id="cruz",
+        csl={
+            "title": "T",
+            "author": [
+                {"family": "Cruz", "given": "Ana", "non-dropping-particle": "de la"},
+                {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
+            ],
+        },
+    )
+    assert reading.author_names == ["Ana de la Cruz", "Ludwig van Beethoven"]
+    assert reading.authors_short.startswith("de la Cruz")
