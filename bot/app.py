@@ -55,7 +55,7 @@ class SeminarBot(commands.Bot):
             command_prefix=commands.when_mentioned_or(settings.command_prefix),
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
-            help_command=None,  # cogs/help.py installs the core help
+            help_command=None,  # cogs/help_command.py installs the core help
             case_insensitive=True,
             strip_after_prefix=True,
         )
