@@ -239,3 +239,13 @@ async def test_student_is_refused_before_arguments_are_read(dpy_bot):
             error = await say(dpy_bot, line, "student")
             assert isinstance(error, NotInstructor | commands.CheckFailure), line
             sent_messages()
+
+
+async def test_discord_help_lists_instructor_commands_to_instructors_only(dpy_bot):
+    await say(dpy_bot, "!help", "student")
+    student = "\n".join(e.description or "" for m in sent_messages() for e in m.embeds)
+    await say(dpy_bot, "!help", "teacher")
+    teacher = "\n".join(e.description or "" for m in sent_messages() for e in m.embeds)
+    assert "!cite" in student and "!cite" in teacher
+    assert "!prompt schedule" not in student and "!prompt schedule" in teacher
+    assert "!sync" not in student and "!sync" in teacher
