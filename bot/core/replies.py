@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
@@ -100,10 +101,18 @@ def with_prefix(text: str, prefix: str) -> str:
     if prefix == "!" or "!" not in text:
         return text
     from bot.core.registry import REGISTRY
+    from bot.features import load_commands
 
-    names = sorted({path.split()[0] for path in REGISTRY} | {"help", "sync"}, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w!])!(?=(?:" + "|".join(map(re.escape, names)) + r")\b)")
-    return pattern.sub(lambda _: prefix, text)
+    load_commands()  # the names come from the declarations, whichever front renders first
+    names = frozenset({path.split()[0] for path in REGISTRY} | {"help", "sync"})
+    return _command_ref(names).sub(lambda _: prefix, text)
+
+
+@lru_cache(maxsize=4)
+def _command_ref(names: frozenset[str]) -> re.Pattern[str]:
+    """``!name`` of any of ``names``, compiled once per set of commands (every embed asks)."""
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(r"(?<![\w!])!(?=(?:" + alternatives + r")\b)")
 
 
 @dataclass(frozen=True)
