@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.replies import Reply
 from bot.core.times import to_db
+from bot.core.workers import ComputePool, shared_pool
 from bot.coursedata import load_course_data
 from bot.features.citations import CitationEngine
 from bot.features.citations.styles import default_style
@@ -49,6 +50,8 @@ class Services:
     library: Library
     clock: Clock = field(default_factory=SystemClock)
     summaries: SummaryCache = field(default_factory=SummaryCache)
+    # CPU work that holds the interpreter lock (summaries, themes, charts): a worker process.
+    compute: ComputePool = field(default_factory=shared_pool)
     citations: CitationEngine = field(default_factory=CitationEngine)
     components: dict[str, Any] = field(default_factory=dict)
     glossary: Glossary = field(default_factory=Glossary)
@@ -64,6 +67,7 @@ class Services:
     intake: Intake = field(init=False)
     reading_cache: ReadingCache = field(init=False)
     warm_stats: WarmStats = field(default_factory=WarmStats)
+    theme_stats: WarmStats = field(default_factory=WarmStats)
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -96,10 +100,6 @@ class Services:
         for warning in library.warnings:
             log.warning("seeds: %s", warning)
         services = cls(settings=settings, db=db, library=library, clock=clock or SystemClock())
-        # A PDF's summaries and sections are made while its library loads (a few hundred ms
-        # beside the seconds its layout takes): computed later in a worker thread, the
-        # sentence splitter's C regexes would hold the interpreter lock and stall the loop.
-        services.summaries.warm(library.readings)
         course = load_course_data(settings.seeds_dir, library)
         services.glossary, services.themes = course.glossary, course.themes
         services.prompt_bank, services.data_warnings = course.prompt_bank, course.warnings
@@ -136,14 +136,27 @@ class Services:
     async def precompute(
         self, readings: list[Reading], delay_s: float = 0.0, *, prune: bool = False
     ) -> WarmStats:
-        """Summaries of ``readings`` from the database, else computed in a worker and stored."""
+        """Summaries and themes of ``readings``: from the database, else computed and stored.
+
+        Computing runs in the worker process (``self.compute``), never on the loop or in a
+        thread of this process; the prompt bank and ``!themes`` then answer from memory.
+        """
+        from bot.features.themes.cache import warm_themes
+
         if delay_s:
             await asyncio.sleep(delay_s)
-        stats = await warm_summaries(self.summaries, self.reading_cache, readings, prune=prune)
+        stats = await warm_summaries(
+            self.summaries, self.reading_cache, readings, self.compute, prune=prune
+        )
         self.warm_stats.loaded += stats.loaded
         self.warm_stats.computed += stats.computed
         self.warm_stats.computed_ids += stats.computed_ids
         log.info("summaries: %d from the database, %d computed", stats.loaded, stats.computed)
+        themes = await warm_themes(self.themes, self.reading_cache, readings, self.compute)
+        self.theme_stats.loaded += themes.loaded
+        self.theme_stats.computed += themes.computed
+        self.theme_stats.computed_ids += themes.computed_ids
+        log.info("themes: %d from the database, %d computed", themes.loaded, themes.computed)
         return stats
 
     def _report_damaged(self, exc: BaseException) -> None:

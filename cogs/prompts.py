@@ -265,7 +265,11 @@ class ReadyBank:
             self._task = asyncio.create_task(self._compute())
 
     async def _compute(self) -> None:
-        bank = self.bot.services.prompt_bank
+        from bot.features.themes.commands import fingerprints_of
+
+        services = self.bot.services
+        bank = services.prompt_bank
+        await fingerprints_of(services, list(services.library))  # in the worker process
         self._ready = (bank, await asyncio.to_thread(bank.all))
 
     def cancel(self) -> None:

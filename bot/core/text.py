@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pysbd
+if TYPE_CHECKING:
+    import pysbd
 
 # A pysbd Segmenter keeps the text it is working on in its own attributes, so one shared by
 # threads (summaries and themes are computed in workers) mixes their texts up: one per thread.
@@ -16,6 +18,8 @@ _LOCAL = threading.local()
 def _segmenter() -> pysbd.Segmenter:
     segmenter = getattr(_LOCAL, "segmenter", None)
     if segmenter is None:
+        import pysbd  # ~60 ms of imports, paid by the first split (in a worker), not at start
+
         segmenter = _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False)
     return segmenter
 

@@ -79,6 +79,19 @@ def resolve_content(services: Services, text: str) -> Content:
     )
 
 
+async def content_of(services: Services, text: str) -> Content:
+    """``resolve_content``, with every reading's themes ready first for an ``-auto`` id.
+
+    A generated bank id needs the themes of the readings it may come from; they are computed
+    in the worker process (``fingerprints_of``), so the lookup itself only reads memory.
+    """
+    from bot.features.themes.commands import fingerprints_of
+
+    if text.strip().lower().endswith("-auto"):
+        await fingerprints_of(services, list(services.library))
+    return resolve_content(services, text)
+
+
 async def _check_channel(
     scheduler: Scheduler, actor: Actor, channel: ChannelRef | None
 ) -> tuple[int, list[str]]:
@@ -164,8 +177,7 @@ async def prompt_post(
     scheduler = services.scheduler
     if scheduler.poster is None:
         raise BadArgument("Posting is not available: the bot is not connected to a channel.")
-    # A generated (``-auto``) bank id needs every reading's themes: a worker's job.
-    content = await asyncio.to_thread(resolve_content, services, prompt)
+    content = await content_of(services, prompt)
     channel_id, warnings = await _check_channel(scheduler, actor, channel)
     now = services.clock.now()
     _, _, claimed = await scheduler.store.create(
@@ -245,7 +257,7 @@ async def prompt_schedule(
         build_schedule, when, every, count, until, now, settings.tz, Limits.from_settings(settings)
     )
     first = typed.at
-    content = await asyncio.to_thread(resolve_content, services, prompt)
+    content = await content_of(services, prompt)
     channel_id, warnings = await _check_channel(scheduler, actor, channel)
     rule = rule_string(recurrence, settings.tz) if recurrence else None
     plan, _, _ = await scheduler.store.create(

@@ -10,7 +10,6 @@ reload renews); :class:`ReadingCache` keeps results in the ``reading_cache`` tab
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
 import json
@@ -20,8 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.core.workers import ComputePool
     from bot.features.readings.models import Reading
-    from bot.features.readings.summaries import SummaryCache
+    from bot.features.readings.summaries import Summary, SummaryCache
     from bot.storage import Database
 
 
@@ -129,21 +129,38 @@ class WarmStats:
     computed_ids: list[str] = field(default_factory=list)
 
 
+async def summary_of(
+    summaries: SummaryCache, pool: ComputePool, reading: Reading, long: bool = False
+) -> Summary:
+    """The reading's summary: cached, else computed in the worker process and kept.
+
+    The sentence splitter's regular expressions hold the interpreter lock for hundreds of
+    milliseconds on a long plain text, so the summary is made in a process, never a thread.
+    """
+    from bot.features.readings.summaries import summarize
+
+    key = content_key(reading)
+    hit = summaries.peek(key, long)
+    if hit is None:
+        hit = await pool.run(summarize, reading, long)
+        summaries.put(key, long, hit)
+    return hit
+
+
 async def warm_summaries(
     summaries: SummaryCache,
     store: ReadingCache,
     readings: Iterable[Reading],
+    pool: ComputePool,
     *,
     prune: bool = False,
 ) -> WarmStats:
-    """Fill ``summaries`` for ``readings``: from the database, else computed in a worker.
+    """Fill ``summaries`` for ``readings``: from the database, else computed in ``pool``.
 
-    Each missing summary is computed alone in ``asyncio.to_thread`` (the loop keeps
-    answering between them) and written back, so the next start reads it instead. With
-    ``prune`` (``readings`` is the whole library), rows of readings no longer there go.
+    Each missing summary is computed alone in the worker process (the loop keeps answering
+    between them) and written back, so the next start reads it instead. With ``prune``
+    (``readings`` is the whole library), rows of readings no longer there go.
     """
-    from bot.features.readings.summaries import summarize
-
     version = code_version("bot.features.readings.summaries", "bot.core.text")
     by_key = {content_key(r): r for r in readings}
     stats = WarmStats()
@@ -160,12 +177,10 @@ async def warm_summaries(
         for key, reading in by_key.items():
             if key in stored:
                 continue
-            summary = summaries.peek(key, long)
-            if summary is None:
-                summary = await asyncio.to_thread(summarize, reading, long)
-                summaries.put(key, long, summary)
+            if summaries.peek(key, long) is None:
                 stats.computed += 1
                 stats.computed_ids.append(reading.id)
+            summary = await summary_of(summaries, pool, reading, long)
             fresh.append((key, reading.id, dataclasses.asdict(summary)))
         await store.store(kind, version, fresh)
     if prune:

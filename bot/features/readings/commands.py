@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ from bot.core.errors import BadArgument
 from bot.core.registry import Actor, Param, command, tokens
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
+from bot.features.readings.cache import summary_of
 from bot.features.readings.summaries import sections_reply
 
 if TYPE_CHECKING:
@@ -83,9 +83,8 @@ async def summary(
     long = length == "long"
     found = services.library.find(reading or "")
     if length == "sections":
-        return await asyncio.to_thread(sections_reply, found)
-    # A long full text takes CPU even with its sentences split at load: never on the loop.
-    result = await asyncio.to_thread(services.summaries.get, found, long)
+        return await services.compute.run(sections_reply, found)
+    result = await summary_of(services.summaries, services.compute, found, long)
     title = truncate(f"{found.label}: {found.short_title}", 256)
     if result.basis == "none":
         return Reply(

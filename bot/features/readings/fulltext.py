@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from wordfreq import zipf_frequency
-
 LIGATURES = str.maketrans(
     {
         "\ufb00": "ff",
@@ -398,6 +396,8 @@ def _line(row: object, char_type: type, box: int, page: int) -> Line | None:
 @lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
     """How common ``word`` is in English (wordfreq's Zipf scale: 0 unknown, 7 "the")."""
+    from wordfreq import zipf_frequency  # word lists load on first use, not at start
+
     return zipf_frequency(word, "en")
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from bot.core.replies import Reply, truncate
 from bot.core.text import escape_markdown, sentences
-from bot.features.readings.cache import content_key
 from bot.features.readings.fulltext import Sentence
 from bot.features.readings.models import Reading
 
@@ -397,14 +396,6 @@ class SummaryCache:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, bool], Summary] = {}
 
-    def get(self, reading: Reading, long: bool = False) -> Summary:
-        """The cached summary, computed now if this content has none yet."""
-        key = (content_key(reading), long)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = summarize(reading, long)
-        return hit
-
     def peek(self, key: str, long: bool) -> Summary | None:
         """The summary cached for a content key, if any (never computes)."""
         return self._cache.get((key, long))
@@ -412,15 +403,3 @@ class SummaryCache:
     def put(self, key: str, long: bool, summary: Summary) -> None:
         """Keep a summary computed elsewhere (a worker thread, the database)."""
         self._cache[(key, long)] = summary
-
-    def warm(self, readings: list[Reading]) -> None:
-        """Compute the summaries and sections of every PDF reading now (at start-up).
-
-        A long full text costs a few hundred ms of CPU; paid while the library loads, before
-        the bot answers anyone, no command has to wait for it or share the CPU with it.
-        """
-        for reading in readings:
-            if reading.fulltext is not None:
-                self.get(reading, long=False)
-                self.get(reading, long=True)
-                sections(reading)

@@ -17,6 +17,8 @@ from bot.core.replies import (
 )
 from bot.core.text import escape_markdown
 from bot.features.prompts.bank import PROMPTS_FILE, keep, load_prompt_bank
+from bot.features.themes.engine import chart_inputs
+from bot.features.themes.jobs import chart_job, fingerprints_job
 
 if TYPE_CHECKING:
     from bot.features.prompts.bank import BankPrompt
@@ -28,32 +30,25 @@ if TYPE_CHECKING:
 QUOTE_MAX = 600
 LIST_BUDGET = EMBED_DESCRIPTION_MAX - 200  # room for the "…and N more" line
 MAX_CONCEPT_READINGS = 8
-THREAD_MIN_CHARS = 12_000  # about 2,000 words
 
 
 async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
-    """The cached fingerprint; a long full text is computed in a worker thread the first time.
-
-    An abstract takes a few milliseconds, so only texts long enough to block the event loop
-    noticeably (a full article: up to ~0.3 s) are sent to a thread.
-    """
-    cached = services.themes.cached(reading)
-    if cached is not None:
-        return cached
-    if len(reading.text) < THREAD_MIN_CHARS:
-        return services.themes.fingerprint(reading)
-    return await asyncio.to_thread(services.themes.fingerprint, reading)
+    """The cached fingerprint; else computed in the worker process (and kept) the first time."""
+    return (await fingerprints_of(services, [reading]))[0]
 
 
 async def fingerprints_of(services: Services, readings: list[Reading]) -> list[Fingerprint]:
-    """Fingerprints of many readings: those not cached yet are computed in one worker thread.
+    """Fingerprints of many readings; those not cached yet are computed in one worker job.
 
-    Even abstracts (a few ms each) add up over a library of hundreds of readings, which must
-    not hold the event loop.
+    The worker is a process (:mod:`bot.core.workers`): lemmatising a long text holds the
+    interpreter lock in C for 100 ms and more, which a worker thread would impose on the loop.
     """
-    if all(services.themes.cached(r) is not None for r in readings):
-        return [services.themes.fingerprint(r) for r in readings]
-    return await asyncio.to_thread(services.themes.fingerprints, readings)
+    missing = [r for r in readings if services.themes.cached(r) is None]
+    if missing:
+        computed = await services.compute.run(fingerprints_job, services.themes.glossary, missing)
+        for reading, fingerprint in zip(missing, computed, strict=True):
+            services.themes.put(reading, fingerprint)
+    return [services.themes.cached(r) or services.themes.fingerprint(r) for r in readings]
 
 
 def theme_field_value(theme: Theme) -> str:
@@ -69,11 +64,14 @@ def theme_field_value(theme: Theme) -> str:
 
 
 async def chart_of(services: Services, reading: Reading) -> bytes:
-    """The themes chart: cached with the fingerprint, else drawn in a worker thread."""
+    """The themes chart: cached with the fingerprint, else drawn in the worker process."""
     cached = services.themes.cached_chart(reading)
     if cached is not None:
         return cached
-    return await asyncio.to_thread(services.themes.chart, reading)
+    fingerprint = await fingerprint_of(services, reading)
+    png = await services.compute.run(chart_job, *chart_inputs(reading, fingerprint))
+    services.themes.put_chart(reading, png)
+    return png
 
 
 async def _theme_reply(services: Services, reading: Reading, fingerprint: Fingerprint) -> Reply:

@@ -186,6 +186,20 @@ class ThemeEngine:
 
     def __init__(self, glossary: Glossary | None = None) -> None:
         self.glossary = glossary or Glossary()
+        self._prepared = False
+        self._cache: dict[tuple[str, int], Fingerprint] = {}
+        self._charts: dict[tuple[str, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    def _prepare(self) -> None:
+        """Index the glossary's forms by lemma key, once, before the first computation.
+
+        Deferred from ``__init__`` because lemma keys need simplemma's tables (~0.3 s and
+        ~40 MiB): the bot's own process builds an engine at start-up but computes themes in
+        the worker process (:mod:`bot.features.themes.jobs`), so it never pays for them.
+        """
+        if self._prepared:
+            return
         self._forms: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         self._primary = {c.key: phrase_keys(c.forms[0]) for c in self.glossary}
         for concept in self.glossary:
@@ -212,9 +226,7 @@ class ThemeEngine:
             c.key: {phrase_keys(t) for t in (c.name, c.forms[0]) if phrase_keys(t)}
             for c in self.glossary
         }
-        self._cache: dict[tuple[str, int], Fingerprint] = {}
-        self._charts: dict[tuple[str, int], bytes] = {}
-        self._lock = threading.Lock()
+        self._prepared = True
 
     def warm(self) -> None:
         """Load the lemma and word-frequency tables now rather than on the first command."""
@@ -230,7 +242,11 @@ class ThemeEngine:
         return reading.id, hash((reading.title, reading.abstract, reading.text, *reading.keywords))
 
     def fingerprint(self, reading: Reading) -> Fingerprint:
-        """The reading's themes, computed on first use and then served from the cache."""
+        """The reading's themes, computed on first use and then served from the cache.
+
+        Computing runs in the calling thread; the bot calls it only inside the worker
+        process (see :mod:`bot.features.themes.jobs`) and :meth:`put` s the result here.
+        """
         key = self._cache_key(reading)
         hit = self._cache.get(key)
         if hit is not None:
@@ -238,10 +254,23 @@ class ThemeEngine:
         with self._lock:
             hit = self._cache.get(key)
             if hit is None:
-                hit = _without_gc(self._compute, reading)
-                self._cache = {k: v for k, v in self._cache.items() if k[0] != reading.id}
-                self._cache[key] = hit
+                hit = self.compute(reading)
+                self._store(key, hit)
         return hit
+
+    def compute(self, reading: Reading) -> Fingerprint:
+        """The reading's fingerprint computed now, not cached (the worker process's entry)."""
+        self._prepare()
+        return _without_gc(self._compute, reading)
+
+    def put(self, reading: Reading, fingerprint: Fingerprint) -> None:
+        """Keep a fingerprint computed elsewhere (the worker process, the database)."""
+        with self._lock:
+            self._store(self._cache_key(reading), fingerprint)
+
+    def _store(self, key: tuple[str, int], fingerprint: Fingerprint) -> None:
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != key[0]}
+        self._cache[key] = fingerprint
 
     def cached_chart(self, reading: Reading) -> bytes | None:
         """The fingerprint's bar chart (PNG bytes) if it was drawn already."""
@@ -251,23 +280,23 @@ class ThemeEngine:
         """The fingerprint's bar chart as PNG bytes, drawn once per reading text (~0.1 s).
 
         Cached with the fingerprint, so a repeated ``!themes`` sends the same image without
-        drawing it again. Call it in a worker thread the first time.
+        drawing it again. The bot draws it in the worker process (``chart_of``) and
+        :meth:`put_chart` s it; this draws in the calling thread.
         """
-        key = self._cache_key(reading)
-        png = self._charts.get(key)
+        png = self.cached_chart(reading)
         if png is None:
             from bot.core.charts import bar_chart_png  # matplotlib loads on the first chart
 
-            fingerprint = self.fingerprint(reading)
-            png = bar_chart_png(
-                [t.label for t in fingerprint.themes],
-                [t.weight for t in fingerprint.themes],
-                f"Themes of {reading.label}",
-            )
-            with self._lock:
-                self._charts = {k: v for k, v in self._charts.items() if k[0] != reading.id}
-                self._charts[key] = png
+            png = bar_chart_png(*chart_inputs(reading, self.fingerprint(reading)))
+            self.put_chart(reading, png)
         return png
+
+    def put_chart(self, reading: Reading, png: bytes) -> None:
+        """Keep a chart drawn elsewhere (the worker process)."""
+        key = self._cache_key(reading)
+        with self._lock:
+            self._charts = {k: v for k, v in self._charts.items() if k[0] != reading.id}
+            self._charts[key] = png
 
     def fingerprints(self, readings: Iterable[Reading]) -> list[Fingerprint]:
         """Fingerprints of several readings (each cached)."""
@@ -564,6 +593,15 @@ class ThemeEngine:
         while len(top) > MIN_THEMES and top[-1].weight < MIN_WEIGHT:
             top.pop()
         return top
+
+
+def chart_inputs(reading: Reading, fingerprint: Fingerprint) -> tuple[list[str], list[float], str]:
+    """``bar_chart_png``'s arguments for a fingerprint: labels, weights, title."""
+    return (
+        [t.label for t in fingerprint.themes],
+        [t.weight for t in fingerprint.themes],
+        f"Themes of {reading.label}",
+    )
 
 
 def _without_gc(compute: Callable[[Reading], Fingerprint], reading: Reading) -> Fingerprint:

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
 TITLE_WEIGHT = 2.0
 KEYWORD_WEIGHT = 1.0
 THESIS = 1.5
@@ -68,6 +66,8 @@ def sentence_weight(sentence: str, kind: str, position: float, last: bool) -> fl
 @lru_cache(maxsize=100_000)
 def zipf(word: str) -> float:
     """How common a word is in English: wordfreq's zipf scale (0 = unseen, 7 = "the")."""
+    from wordfreq import zipf_frequency  # word lists load on first use, not at start
+
     return zipf_frequency(word, "en")
 
 

@@ -12,9 +12,6 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import simplemma
-from lemminflect import getAllLemmas
-
 from bot.core.text import sentences as pysbd_sentences
 
 # pysbd is accurate but slow on long texts (seconds for 10,000 words), so long texts are
@@ -169,6 +166,8 @@ def word_key(word: str) -> str:
         lower = lower[:-3] + "cy"
     if lower.endswith("'s"):
         lower = lower[:-2]
+    import simplemma  # its lemma tables load on first use (in the worker process)
+
     lemma = simplemma.lemmatize(lower, lang="en")
     if lemma == lower and word[:1].isupper():
         lemma = simplemma.lemmatize(word, lang="en").lower()
@@ -235,6 +234,8 @@ def phrase_keys(phrase: str) -> tuple[str, ...]:
 @lru_cache(maxsize=100_000)
 def lemmas(word: str) -> dict[str, tuple[str, ...]]:
     """Lemminflect's lemmas of a word by part of speech (``{}`` for names and rare terms)."""
+    from lemminflect import getAllLemmas
+
     return getAllLemmas(word.lower())
 
 

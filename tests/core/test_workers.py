@@ -1,0 +1,81 @@
+"""The worker process: jobs run outside the bot's process, and a dead worker is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from bot.core.workers import ComputePool, WorkerFailed
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _boom(message: str) -> None:
+    raise ValueError(message)
+
+
+def _die() -> None:
+    os._exit(3)  # as if the worker were killed or ran out of memory
+
+
+async def test_a_job_runs_in_another_process_and_returns_its_result() -> None:
+    pool = ComputePool(idle_s=30)
+    try:
+        worker = await pool.run(_pid)
+        assert worker != os.getpid()
+        assert await pool.run(_pid) == worker  # one worker, reused
+        assert pool.started == 1
+        assert worker in pool.pids()
+    finally:
+        pool.close()
+
+
+async def test_an_error_in_a_job_reaches_the_caller_and_the_worker_stays() -> None:
+    pool = ComputePool(idle_s=30)
+    try:
+        with pytest.raises(ValueError, match="bad text"):
+            await pool.run(_boom, "bad text")
+        await pool.run(_pid)
+        assert pool.started == 1
+    finally:
+        pool.close()
+
+
+async def test_a_worker_that_dies_fails_its_job_and_the_next_job_gets_a_new_one() -> None:
+    pool = ComputePool(idle_s=30)
+    try:
+        first = await pool.run(_pid)
+        with pytest.raises(WorkerFailed, match="try the command again"):
+            await pool.run(_die)
+        second = await pool.run(_pid)
+        assert second != first
+        assert pool.started == 2
+    finally:
+        pool.close()
+
+
+async def test_an_idle_worker_stops_and_its_memory_is_given_back() -> None:
+    pool = ComputePool(idle_s=0.2)
+    try:
+        worker = await pool.run(_pid)
+        for _ in range(100):
+            if not pool.alive:
+                break
+            await asyncio.sleep(0.05)
+        assert not pool.alive
+        for _ in range(100):  # the process itself exits, not only our handle on it
+            try:
+                os.kill(worker, 0)
+                os.waitpid(worker, os.WNOHANG)
+            except (ProcessLookupError, ChildProcessError):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the idle worker process is still running")
+        assert await pool.run(_pid) != worker  # the next job starts a new worker
+    finally:
+        pool.close()

@@ -1,0 +1,82 @@
+"""Themes survive a restart: read back from the database, never recomputed unless changed."""
+
+from __future__ import annotations
+
+from bot.core.registry import Actor, dispatch
+from bot.services import Services
+
+STUDENT = Actor(user_id=1, name="student")
+
+# A reading written for this test: a plain-text seed with an abstract and a few paragraphs.
+ALLOTMENTS = """Allotment committees and the city: tenure without autonomy
+Authors: Okafor, Adaeze; Lindqvist, Maja
+Year: 2019
+Abstract: Allotment committees in three cities negotiate tenure with municipal land offices.
+We argue that tenure agreements turn committees into partners of the land office, which
+narrows their autonomy while widening their access to land.
+
+Allotment committees began as volunteer associations of gardeners. Municipal land offices
+now sign tenure agreements with them, and each agreement names duties the committee must
+perform. Committees that sign gain secure tenure. Committees that refuse lose their plots.
+The land office audits committee accounts every year, and committee autonomy shrinks as the
+audits grow. Gardeners nevertheless value secure tenure above committee autonomy.
+"""
+
+
+async def _themes_body(services: Services, reading_id: str) -> list[str]:
+    reply = await dispatch(services, STUDENT, "themes", reading_id)
+    return [f"{f.name}|{f.value}" for f in reply.fields]
+
+
+async def test_a_restart_reads_themes_back_and_recomputes_none(settings, seeds_dir):
+    (seeds_dir / "allotments.txt").write_text(ALLOTMENTS, encoding="utf-8")
+    first = await Services.open(settings)
+    try:
+        await first.precompute(first.library.readings)
+        assert first.theme_stats.computed == len(first.library) == 2
+        ids = [r.id for r in first.library]
+        allotments = next(i for i in ids if "allotment" in i)
+        before = await _themes_body(first, allotments)
+        assert any("tenure" in line.lower() for line in before)
+    finally:
+        await first.close()
+
+    second = await Services.open(settings)
+    try:
+        await second.precompute(second.library.readings)
+        assert (second.theme_stats.loaded, second.theme_stats.computed) == (2, 0)
+        assert await _themes_body(second, allotments) == before  # the same answer
+    finally:
+        await second.close()
+
+    # an edited reading gets new themes; the unchanged one is read back
+    path = seeds_dir / "allotments.txt"
+    path.write_text(ALLOTMENTS.replace("three cities", "four cities"), encoding="utf-8")
+    third = await Services.open(settings)
+    try:
+        await third.precompute(third.library.readings)
+        stats = third.theme_stats
+        assert (stats.loaded, stats.computed, stats.computed_ids) == (1, 1, [allotments])
+    finally:
+        await third.close()
+
+
+async def test_an_edited_glossary_recomputes_every_reading(settings, seeds_dir):
+    first = await Services.open(settings)
+    try:
+        await first.precompute(first.library.readings)
+    finally:
+        await first.close()
+    glossary = seeds_dir / "glossary.toml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + '\n[[concept]]\nkey = "tenure"\nname = "Tenure"\nforms = ["tenure"]\n'
+        'definition = "Secure rights to use land."\n',
+        encoding="utf-8",
+    )
+    second = await Services.open(settings)
+    try:
+        await second.precompute(second.library.readings)
+        assert (second.theme_stats.loaded, second.theme_stats.computed) == (0, 1)
+    finally:
+        await second.close()
