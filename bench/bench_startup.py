@@ -35,13 +35,19 @@ from bench.common import WORDS, write_readings
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWER = "FIRST-ANSWER"
+WORKER_IDLE_S = 2.0
 
 
 # ------------------------------------------------------------------ child processes
 
 
-def _rss_kib() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
+def _rss_kib(pid: int | str = "self") -> int:
+    """``VmRSS`` of a process in KiB (0 if it has gone)."""
+    try:
+        status = open(f"/proc/{pid}/status", encoding="ascii")  # noqa: SIM115
+    except FileNotFoundError:
+        return 0
+    with status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
@@ -62,17 +68,32 @@ async def _child_ours(seeds: str, database: str) -> None:
     print(ANSWER, len(embeds), flush=True)
     started = time.perf_counter()
     services = bot.services
+    # The worker process stops after 60 s without work by default; 2 s here, so the bench
+    # sees the bot idle without waiting a minute per run (the same code path).
+    services.compute.idle_s = WORKER_IDLE_S
     await services.citations.wait_ready()
     await services.intake.wait_idle()
     background_s = time.perf_counter() - started
+    worker_kib = sum(_rss_kib(pid) for pid in services.compute.pids())
+    busy_kib = _rss_kib()
+    for _ in range(200):
+        if not services.compute.alive:
+            break
+        await asyncio.sleep(0.05)
     await asyncio.sleep(1.0)
     themes_cached = sum(1 for r in services.library if services.themes.cached(r) is not None)
     report = {
         "rss_kib": _rss_kib(),
+        "rss_at_background_end_kib": busy_kib,
+        "worker_rss_at_background_end_kib": worker_kib,
+        "worker_alive_when_idle": services.compute.alive,
+        "worker_processes_started": services.compute.started,
         "background_s": background_s,
         "summaries_from_db": services.warm_stats.loaded,
         "summaries_computed": services.warm_stats.computed,
-        "themes_computed": themes_cached,
+        "themes_from_db": services.theme_stats.loaded,
+        "themes_computed": services.theme_stats.computed,
+        "themes_ready": themes_cached,
         "citations_rendered": len(services.citations._cache),
     }
     print(json.dumps(report), flush=True)

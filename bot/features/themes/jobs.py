@@ -10,7 +10,7 @@ built once per worker, not per job).
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 from collections.abc import Sequence
 
 from bot.features.readings.models import Reading
@@ -21,8 +21,17 @@ _ENGINES: dict[str, ThemeEngine] = {}
 
 
 def glossary_key(glossary: Glossary) -> str:
-    """A SHA-256 (hex) of the glossary's content: fingerprints depend on it."""
-    return hashlib.sha256(pickle.dumps(glossary, protocol=5)).hexdigest()
+    """A SHA-256 (hex) of the glossary's content: fingerprints depend on it.
+
+    Built from JSON of the concepts' fields, not from a pickle: a pickle holds sets, whose
+    order changes with each process's string hashing, and the key must survive a restart.
+    """
+    content = {
+        "concepts": [c.model_dump(mode="json") for c in glossary.concepts],
+        "background": list(glossary.background),
+    }
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _engine(glossary: Glossary) -> ThemeEngine:

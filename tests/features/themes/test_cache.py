@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from bot.core.registry import Actor, dispatch
 from bot.services import Services
 
@@ -80,3 +84,25 @@ async def test_an_edited_glossary_recomputes_every_reading(settings, seeds_dir):
         assert (second.theme_stats.loaded, second.theme_stats.computed) == (0, 1)
     finally:
         await second.close()
+
+
+def test_the_glossary_key_is_the_same_in_every_process(seeds_dir):
+    # Each process hashes strings with its own seed; a key built from a set's order would
+    # change at every restart, and no stored theme would ever be read back.
+    script = (
+        "import sys; from pathlib import Path; "
+        "from bot.features.themes.glossary import load_glossary; "
+        "from bot.features.themes.jobs import glossary_key; "
+        "print(glossary_key(load_glossary(Path(sys.argv[1]))))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(seeds_dir / "glossary.toml")],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout.strip()
+        for seed in (1, 2, 3)
+    }
+    assert len(keys) == 1 and len(keys.pop()) == 64
