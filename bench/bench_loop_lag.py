@@ -38,7 +38,7 @@ from discord.ext import commands
 from bench.bench_themes import article
 from bench.common import percentile, write_readings
 from bot.config import Settings
-from bot.features.responses.store import to_iso
+from bot.core.times import to_db as to_iso
 from tests.helpers.dpytest import configured_bot
 
 ROOT = Path(__file__).resolve().parent.parent

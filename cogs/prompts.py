@@ -268,6 +268,9 @@ class ReadyBank:
         from bot.features.themes.commands import fingerprints_of
 
         services = self.bot.services
+        # After start-up's warm-up (themes read back from the database or computed in the
+        # worker process), so the first answers never share the CPU with this.
+        await services.intake.wait_idle()
         bank = services.prompt_bank
         await fingerprints_of(services, list(services.library))  # in the worker process
         self._ready = (bank, await asyncio.to_thread(bank.all))

@@ -85,14 +85,30 @@ class ReadingCache:
                 )
         return len(rows)
 
-    async def prune(self, keep: Iterable[str]) -> int:
-        """Delete rows whose content key is not in ``keep`` (readings that left or changed)."""
-        kept = set(keep)
-        rows = await self.db.fetchall("SELECT DISTINCT content_key FROM reading_cache")
-        stale = [(row["content_key"],) for row in rows if row["content_key"] not in kept]
+    async def prune(self, keep: Iterable[str], files: Iterable[str] = ()) -> int:
+        """Delete rows of readings no longer there (content key not in ``keep``).
+
+        Laid-out PDFs (kind ``pdf``, keyed by the file's bytes) go when no seed file has
+        their file name any more (``files``: the names of every reading's source files).
+        """
+        kept, names = set(keep), set(files)
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT content_key, kind, reading_id FROM reading_cache"
+        )
+        stale = [
+            (row["content_key"], row["kind"])
+            for row in rows
+            if (
+                row["reading_id"] not in names
+                if row["kind"] == "pdf"
+                else row["content_key"] not in kept
+            )
+        ]
         if stale:
             async with self.db.write() as conn:
-                await conn.executemany("DELETE FROM reading_cache WHERE content_key = ?", stale)
+                await conn.executemany(
+                    "DELETE FROM reading_cache WHERE content_key = ? AND kind = ?", stale
+                )
         return len(stale)
 
 
@@ -184,5 +200,5 @@ async def warm_summaries(
             fresh.append((key, reading.id, dataclasses.asdict(summary)))
         await store.store(kind, version, fresh)
     if prune:
-        await store.prune(by_key)
+        await store.prune(by_key, (p.name for r in by_key.values() for p in r.sources))
     return stats

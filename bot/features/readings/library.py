@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.errors import AmbiguousReading, UnknownReading
-from bot.features.readings.fulltext import PdfLimits, sentences_of
+from bot.features.readings.fulltext import PdfLimits
 from bot.features.readings.models import (
     ParsedWork,
     Reading,
@@ -34,11 +34,12 @@ from bot.features.readings.parsers.csljson import (
     parse_csl_json,
 )
 from bot.features.readings.parsers.medline import MedlineParseError, parse_medline
-from bot.features.readings.parsers.pdf import PdfParseError, parse_pdf
+from bot.features.readings.parsers.pdf import PdfParseError
 from bot.features.readings.parsers.portal import PortalParseError, looks_like_portal, parse_portal
 from bot.features.readings.parsers.ris import RisParseError, parse_ris
 from bot.features.readings.parsers.tagged import sniff
 from bot.features.readings.parsers.wos import WosParseError, parse_wos
+from bot.features.readings.pdfcache import PdfCache, cached_parse_pdf
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -221,6 +222,8 @@ class SeedLimits:
     max_file_bytes: int = 10 * 1024 * 1024
     max_records: int = 2000
     pdf: PdfLimits = PdfLimits()  # PDF_MAX_MB, PDF_MAX_INFLATED_MB, PDF_TIMEOUT_SECONDS
+    # The bot's database, where laid-out PDFs are kept (``pdfcache``); None: lay out always.
+    cache_db: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SeedLimits:
@@ -229,6 +232,7 @@ class SeedLimits:
             max_file_bytes=int(settings.max_seed_file_mb * 1024 * 1024),
             max_records=settings.max_records_per_file,
             pdf=settings.pdf_limits,
+            cache_db=settings.database_path,
         )
 
 
@@ -366,10 +370,8 @@ def parse_file(path: Path, limits: SeedLimits | None = None) -> tuple[list[Parse
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise SeedFileError("the file is empty")
-        work = parse_pdf(path, limits.pdf)
-        if work.fulltext is not None:
-            sentences_of(work.fulltext)  # split now, while loading, not in a command
-        return [work], []
+        cache = PdfCache(limits.cache_db) if limits.cache_db is not None else None
+        return [cached_parse_pdf(path, limits.pdf, cache)], []
     text, notes = read_text(path, limits)
     found, more = _parse_text(path, suffix, text, limits.max_records)
     return found, notes + more
