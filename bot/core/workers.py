@@ -22,7 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +37,26 @@ T = TypeVar("T")
 # Seconds without a job after which the worker process exits (its memory goes back to the
 # system); the next job starts a new one (~0.3-1 s of imports, in the worker, never the loop).
 IDLE_SHUTDOWN_S = 60.0
+
+
+PARENT_CHECK_S = 1.0  # how often a worker checks that the bot that started it is alive
+
+
+def _worker_init(parent: int) -> None:
+    """Set a worker up: Ctrl-C is the bot's to handle, and the worker dies with the bot.
+
+    A worker blocked waiting for work does not notice that the bot was killed (SIGKILL, an
+    out-of-memory kill): it would live on as an orphan holding its memory. A daemon thread
+    checks the parent's pid every second and ends the worker once it has gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class WorkerFailed(RuntimeError):
@@ -75,7 +98,10 @@ class ComputePool:
                 self._timer = None
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_init,
+                    initargs=(os.getpid(),),
                 )
                 self.started += 1
             self._running += 1

@@ -79,3 +79,43 @@ async def test_an_idle_worker_stops_and_its_memory_is_given_back() -> None:
         assert await pool.run(_pid) != worker  # the next job starts a new worker
     finally:
         pool.close()
+
+
+BOT_WITH_A_WORKER = """
+import asyncio, os
+from bot.core.workers import ComputePool
+
+async def main():
+    pool = ComputePool(idle_s=300)
+    print(await pool.run(os.getpid), flush=True)
+    await asyncio.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_bot_leaves_no_worker_behind(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "bot_with_a_worker.py"
+    script.write_text(BOT_WITH_A_WORKER, encoding="utf-8")
+    bot = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(bot.stdout.readline())
+        os.kill(worker, 0)  # the worker is up
+    finally:
+        bot.send_signal(signal.SIGKILL)  # no clean-up of any kind runs in the bot
+        bot.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("the worker outlived the killed bot")
