@@ -16,6 +16,15 @@ class UserFacingError(Exception):
         self.message = message
         self.title = title
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in the worker process and re-raised here: keep the title, not only the
+        # message (Exception pickles ``args`` alone, and ``title`` is keyword-only).
+        return (_rebuild, (type(self), self.message, self.title))
+
+
+def _rebuild(cls: type[UserFacingError], message: str, title: str) -> UserFacingError:
+    return cls(message, title=title)
+
 
 class UnknownReading(UserFacingError):
     """No reading matches what the user typed; the message lists the closest ones."""

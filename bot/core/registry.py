@@ -358,10 +358,20 @@ async def parse_line(spec: CommandSpec, raw: str) -> dict[str, Any]:
     if len(raw) > MAX_ARGS_CHARS:
         raise BadArgument(f"That is too long ({len(raw)} characters; at most {MAX_ARGS_CHARS}).")
     if spec.slow_parse:
-        import asyncio
+        # dateparser's first use compiles hundreds of regexes in long C calls that hold the
+        # interpreter lock (~200 ms measured from a thread): parsed in the worker process.
+        from bot.core.workers import shared_pool
 
-        return await asyncio.to_thread(parse_text, spec, raw)
+        return await shared_pool().run(parse_text_job, spec.path, raw)
     return parse_text(spec, raw)
+
+
+def parse_text_job(path: str, raw: str) -> dict[str, Any]:
+    """``parse_text`` of the command at ``path`` (what the worker process runs)."""
+    from bot.features import load_commands
+
+    load_commands()
+    return parse_text(REGISTRY[path], raw)
 
 
 async def dispatch(

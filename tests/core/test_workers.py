@@ -119,3 +119,22 @@ def test_a_killed_bot_leaves_no_worker_behind(tmp_path) -> None:
             return
         time.sleep(0.1)
     pytest.fail("the worker outlived the killed bot")
+
+
+def _refuse() -> None:
+    from bot.core.errors import BadArgument
+
+    raise BadArgument("I could not read “blursday” as a time.", title="Unreadable time")
+
+
+async def test_a_refusal_in_the_worker_reaches_the_user_whole() -> None:
+    from bot.core.errors import BadArgument
+
+    pool = ComputePool(idle_s=30)
+    try:
+        with pytest.raises(BadArgument) as caught:
+            await pool.run(_refuse)
+        assert caught.value.title == "Unreadable time"
+        assert caught.value.message == "I could not read “blursday” as a time."
+    finally:
+        pool.close()

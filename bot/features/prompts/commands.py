@@ -8,7 +8,6 @@ Discord accept exactly the same syntax.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -253,7 +252,8 @@ async def prompt_schedule(
     settings = services.settings
     now = services.clock.now()
     when = unquote(when)  # a slash option arrives as typed, quotes and all
-    typed, recurrence = await asyncio.to_thread(
+    # dateparser holds the interpreter lock for ~200 ms on first use: the worker process.
+    typed, recurrence = await services.compute.run(
         build_schedule, when, every, count, until, now, settings.tz, Limits.from_settings(settings)
     )
     first = typed.at
