@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,8 +90,9 @@ class ReadingCache:
     async def prune(self, keep: Iterable[str], files: Iterable[str] = ()) -> int:
         """Delete rows of readings no longer there (content key not in ``keep``).
 
-        Laid-out PDFs (kind ``pdf``, keyed by the file's bytes) go when no seed file has
-        their file name any more (``files``: the names of every reading's source files).
+        Laid-out PDFs and parsed text files (kinds ``pdf`` and ``parsed``, keyed by the
+        file's bytes) go when no seed file has their file name any more (``files``: the
+        names of every reading's source files).
         """
         kept, names = set(keep), set(files)
         rows = await self.db.fetchall(
@@ -100,7 +103,7 @@ class ReadingCache:
             for row in rows
             if (
                 row["reading_id"] not in names
-                if row["kind"] == "pdf"
+                if row["kind"] in FILE_KINDS
                 else row["content_key"] not in kept
             )
         ]
@@ -112,6 +115,25 @@ class ReadingCache:
         return len(stale)
 
 
+def connect_sync(database: Path | None) -> sqlite3.Connection | None:
+    """A plain ``sqlite3`` connection to the bot's database for the library loaders, or None.
+
+    The library loads in a thread or before the loop serves anyone, so the seed-file caches
+    (``pdfcache``, ``textcache``) use ``sqlite3`` directly (WAL mode lets them read and write
+    beside the bot's own connection). None when there is no database yet (``seeds check``
+    before the bot ever ran: no cache, and none created) or it has no ``reading_cache``.
+    """
+    if database is None or not database.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(database, timeout=5)
+        conn.execute("SELECT 1 FROM reading_cache LIMIT 1")
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+FILE_KINDS = frozenset({"pdf", "parsed"})  # rows kept per seed file name, not per reading
 SUMMARY_KINDS = (("summary:short", False), ("summary:long", True))
 
 

@@ -40,6 +40,7 @@ from bot.features.readings.parsers.ris import RisParseError, parse_ris
 from bot.features.readings.parsers.tagged import sniff
 from bot.features.readings.parsers.wos import WosParseError, parse_wos
 from bot.features.readings.pdfcache import PdfCache, cached_parse_pdf
+from bot.features.readings.textcache import TextCache, text_key
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -249,6 +250,7 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
     failed: list[Path] = []
     if not seeds_dir.is_dir():
         return Library(warnings=[f"{seeds_dir}: the seeds folder does not exist"])
+    cache = TextCache(limits.cache_db, f"{limits.max_records}:{limits.max_file_bytes}")
     for path in sorted(seeds_dir.iterdir()):
         if path.name.startswith("."):
             continue
@@ -267,7 +269,7 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
             )
             continue
         try:
-            found, notes = parse_file(path, limits)
+            found, notes = parse_file(path, limits, cache)
         except (
             PortalParseError,
             RisParseError,
@@ -293,6 +295,7 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
         warnings.extend(f"{path.name}: {note}" for note in notes)
         if notes:
             failed.append(path)
+    cache.flush()
     readings, merges = merge(works)
     return Library(readings=readings, warnings=warnings, failed_files=failed, merges=merges)
 
@@ -330,6 +333,15 @@ def read_text(path: Path, limits: SeedLimits | None = None) -> tuple[str, list[s
     A file over ``limits.max_file_bytes`` is cut at the last line break within the limit,
     with a note: only that much is ever read into memory.
     """
+    data, notes = read_seed_bytes(path, limits)
+    return decode_seed(data), notes
+
+
+def read_seed_bytes(path: Path, limits: SeedLimits | None = None) -> tuple[bytes, list[str]]:
+    """The bytes of a text seed as ``read_text`` reads them (cut at the size limit), and notes.
+
+    Raises ``SeedFileError`` for an empty file.
+    """
     limits = limits or SeedLimits()
     notes: list[str] = []
     with path.open("rb") as handle:
@@ -343,6 +355,14 @@ def read_text(path: Path, limits: SeedLimits | None = None) -> tuple[str, list[s
             f"the file is larger than {limits.max_file_bytes // (1024 * 1024)} MB "
             "(MAX_SEED_FILE_MB); only its first part is read"
         )
+    return data, notes
+
+
+def decode_seed(data: bytes) -> str:
+    """A text seed's bytes as text: UTF-8 (with or without BOM), else Windows-1252.
+
+    Raises ``SeedFileError`` for binary data, undecodable bytes or only blank space.
+    """
     if b"\x00" in data[:8192]:
         raise SeedFileError("the file is binary, not text")
     try:
@@ -352,28 +372,37 @@ def read_text(path: Path, limits: SeedLimits | None = None) -> tuple[str, list[s
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise SeedFileError("the file is not UTF-8 text") from exc
-    del data
     if not text.strip():
         raise SeedFileError("the file holds only blank space")
-    return text, notes
+    return text
 
 
-def parse_file(path: Path, limits: SeedLimits | None = None) -> tuple[list[ParsedWork], list[str]]:
+def parse_file(
+    path: Path, limits: SeedLimits | None = None, cache: TextCache | None = None
+) -> tuple[list[ParsedWork], list[str]]:
     """Parse one seed file by its content (and suffix); returns works and non-fatal notes.
 
     RIS, Web of Science and MEDLINE are recognised by their tags whatever the suffix
     (PubMed's export is often saved as ``.ris`` or ``.txt``); ``.bib`` is BibTeX, ``.json``
-    CSL-JSON, ``.pdf`` a PDF; another ``.txt`` is a portal page or an article's text.
+    CSL-JSON, ``.pdf`` a PDF; another ``.txt`` is a portal page or an article's text. With a
+    ``cache``, a text file whose name and bytes were parsed before is read back, not parsed.
     """
     limits = limits or SeedLimits()
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         if path.stat().st_size == 0:
             raise SeedFileError("the file is empty")
-        cache = PdfCache(limits.cache_db) if limits.cache_db is not None else None
-        return [cached_parse_pdf(path, limits.pdf, cache)], []
-    text, notes = read_text(path, limits)
+        pdfs = PdfCache(limits.cache_db) if limits.cache_db is not None else None
+        return [cached_parse_pdf(path, limits.pdf, pdfs)], []
+    data, notes = read_seed_bytes(path, limits)
+    key = text_key(path.name, data) if cache is not None else ""
+    if cache is not None and (kept := cache.get(key, path)) is not None:
+        return kept
+    text = decode_seed(data)
+    del data
     found, more = _parse_text(path, suffix, text, limits.max_records)
+    if cache is not None:
+        cache.put(key, path, found, notes + more)
     return found, notes + more
 
 

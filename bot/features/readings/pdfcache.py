@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.features.readings.cache import code_version
+from bot.features.readings.cache import code_version, connect_sync
 from bot.features.readings.fulltext import Block, FullText, PdfLimits, Sentence
 from bot.features.readings.models import ParsedWork
 
@@ -91,14 +91,7 @@ class PdfCache:
         self.database = database
 
     def _connect(self) -> sqlite3.Connection | None:
-        if not self.database.is_file():
-            return None  # `seeds check` before the bot ever ran: no cache, and none created
-        try:
-            conn = sqlite3.connect(self.database, timeout=5)
-            conn.execute("SELECT 1 FROM reading_cache LIMIT 1")
-        except sqlite3.Error:
-            return None
-        return conn
+        return connect_sync(self.database)
 
     def get(self, digest: str, version: str, source: Path) -> ParsedWork | None:
         """The laid-out PDF stored for these bytes and this version, if any."""
