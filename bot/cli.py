@@ -56,8 +56,10 @@ async def _preflight(settings: Settings) -> None:
     """Before connecting to Discord: the database opens (one line and exit 1 if not).
 
     Also says in the first lines when another process holds the scheduler, so an operator
-    who started a second bot sees at once that this one will only stand by.
+    who started a second bot sees at once that this one will only stand by. That is the
+    one notice: the scheduler does not repeat it (``announce_standby``).
     """
+    from bot.features.prompts.scheduler import announce_standby
     from bot.features.prompts.store import PlanStore
     from bot.storage import Database
 
@@ -67,12 +69,7 @@ async def _preflight(settings: Settings) -> None:
     finally:
         await db.close()
     if holder is not None:
-        print(
-            f"Another bot process ({holder.owner_info or holder.owner}) holds the prompt "
-            f"scheduler of {settings.database_path} until {holder.expires_at:%H:%M:%S} UTC: "
-            "this one answers commands but posts no prompts until that lease ends.",
-            file=sys.stderr,
-        )
+        announce_standby(holder, settings.database_path)
 
 
 async def _run_bot(settings: Settings) -> int:

@@ -127,6 +127,9 @@ class Services:
         A command already running keeps the ``Library`` it read from ``services.library``
         and finishes on it; the next command sees the new one.
         """
+        old = self.library
+        gone = {**old.removed, **{r.id: r.title for r in old}}
+        library.removed = {k: v for k, v in gone.items() if library.get(k) is None}
         self.library = library
         self.scheduler.library = library
         if prompt_bank is not None:
@@ -178,15 +181,25 @@ class Services:
         task.add_done_callback(self._background.discard)
 
     async def record_readings(self) -> None:
-        """Remember which readings were loaded (reports can then name readings that left)."""
+        """Remember which readings were loaded, and learn which ones have left since.
+
+        Every reading in ``readings_seen`` that the library does not hold becomes one of
+        ``library.removed`` (id → title), so a prompt, response or ``!summary`` naming it says
+        it was removed, after a restart too.
+        """
+        library = self.library
         now = to_db(self.clock.now())
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO readings_seen (reading_id, title, first_seen, last_seen) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT(reading_id) DO UPDATE SET "
                 "title = excluded.title, last_seen = excluded.last_seen",
-                [(r.id, r.title, now, now) for r in self.library],
+                [(r.id, r.title, now, now) for r in library],
             )
+        rows = await self.db.fetchall("SELECT reading_id, title FROM readings_seen")
+        library.removed = {
+            row[0]: row[1] for row in rows if library.get(row[0]) is None
+        } | library.removed
 
     async def close(self) -> None:
         """Stop background work, newest first, then close the database.

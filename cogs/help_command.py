@@ -1,4 +1,4 @@
-"""``!help`` in Discord: the core's command list, so it reads exactly like the console's."""
+"""``!help`` in Discord: the core's command list and topics, so it reads like the console's."""
 
 from __future__ import annotations
 
@@ -6,48 +6,53 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
-from bot.core.help import command_help_reply, help_reply
-from bot.core.registry import resolve
+from bot.core.help import help_for, help_reply
+from bot.core.replies import Reply
 from cogs._common import is_instructor, send_reply
 
 if TYPE_CHECKING:
     from bot.app import SeminarBot
 
+SYNC_USAGE = "!sync [here|global|clear]"
+SYNC_SUMMARY = "Register the slash commands (instructors)"
+
 
 class CoreHelp(commands.HelpCommand):
-    """Lists the core's commands (instructor ones only to instructors) and ``!sync``."""
+    """Lists the core's commands (instructor ones only to instructors) and ``!sync``.
 
-    async def send_bot_help(self, mapping: object) -> None:  # noqa: D102
+    ``!help <topic>`` goes to the core's :func:`help_for` whatever the topic is (a command,
+    a group, a typo), instead of discord.py's walk through its own command tree.
+    """
+
+    def _instructor(self) -> bool:
         ctx = self.context
         bot: SeminarBot = ctx.bot
-        instructor = ctx.guild is not None and is_instructor(
-            ctx.author, bot.settings.instructor_role
-        )
+        return ctx.guild is not None and is_instructor(ctx.author, bot.settings.instructor_role)
+
+    async def send_bot_help(self, mapping: object) -> None:  # noqa: D102
+        bot: SeminarBot = self.context.bot
+        instructor = self._instructor()
         reply = help_reply(bot.settings.command_prefix, instructor=instructor)
         if instructor:
-            reply.body += (
-                "\n`!sync [here|global|clear]` — Register the slash commands (instructors)"
-            )
-        await send_reply(ctx, reply)
+            reply.body += f"\n`{SYNC_USAGE}` — {SYNC_SUMMARY}"
+        await send_reply(self.context, reply)
 
-    async def _send_one(self, name: str) -> None:
-        found = resolve(name)
-        if found is None:
+    async def command_callback(  # noqa: D102
+        self, ctx: commands.Context, /, *, command: str | None = None
+    ) -> None:
+        await self.prepare_help_command(ctx, command)
+        if not command or not command.strip():
             await self.send_bot_help({})
             return
-        await send_reply(self.context, command_help_reply(found[0]))
-
-    async def send_command_help(self, command: commands.Command) -> None:  # noqa: D102
-        await self._send_one(command.qualified_name)
-
-    async def send_group_help(self, group: commands.Group) -> None:  # noqa: D102
-        await self.send_bot_help({})
-
-    async def command_not_found(self, string: str) -> str:  # noqa: D102
-        return string
-
-    async def send_error_message(self, error: str) -> None:  # noqa: D102
-        await self._send_one(error)
+        bot: SeminarBot = ctx.bot
+        prefix = bot.settings.command_prefix
+        instructor = self._instructor()
+        if instructor and command.strip().lower().removeprefix(prefix) == "sync":
+            reply = Reply(title=SYNC_USAGE, body=SYNC_SUMMARY + " (Discord only).")
+        else:
+            extra = ("sync",) if instructor else ()
+            reply = help_for(command, prefix, instructor=instructor, extra=extra)
+        await send_reply(ctx, reply)
 
 
 async def setup(bot: SeminarBot) -> None:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.core.errors import UserFacingError
-from bot.core.help import command_help_reply, help_reply
+from bot.core.help import help_for
 from bot.core.registry import Actor, dispatch, resolve, subcommands, unknown_subcommand
 from bot.core.replies import (
     ChannelRef,
@@ -183,11 +183,8 @@ class ConsoleFront:
         prefix = self.settings.command_prefix
         text = line[len(prefix) :] if line.startswith(prefix) else line
         if text.split()[0].lower() == "help" if text.split() else False:
-            wanted = resolve(text.split(None, 1)[1]) if len(text.split()) > 1 else None
-            if wanted is not None:
-                self.print_reply(command_help_reply(wanted[0]))
-            else:
-                self.print_reply(help_reply(prefix, instructor=self.actor.is_instructor))
+            topic = text.split(None, 1)[1] if len(text.split()) > 1 else ""
+            self.print_reply(help_for(topic, prefix, instructor=self.actor.is_instructor))
             return
         found = resolve(text)
         if found is None:

@@ -30,6 +30,26 @@ class UnknownReading(UserFacingError):
     """No reading matches what the user typed; the message lists the closest ones."""
 
 
+class RemovedReading(UnknownReading):
+    """The user named a reading that was taken off the list (``!readings remove``).
+
+    ``reading_id`` is its id, so a command can still show what refers to it (its prompts).
+    """
+
+    def __init__(
+        self, message: str, *, title: str = "Reading removed", reading_id: str = ""
+    ) -> None:
+        super().__init__(message, title=title)
+        self.reading_id = reading_id
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_removed, (self.message, self.title, self.reading_id))
+
+
+def _rebuild_removed(message: str, title: str, reading_id: str) -> RemovedReading:
+    return RemovedReading(message, title=title, reading_id=reading_id)
+
+
 class AmbiguousReading(UserFacingError):
     """Several readings match equally well; the message lists them."""
 

@@ -249,3 +249,24 @@ async def test_discord_help_lists_instructor_commands_to_instructors_only(dpy_bo
     assert "!cite" in student and "!cite" in teacher
     assert "!prompt schedule" not in student and "!prompt schedule" in teacher
     assert "!sync" not in student and "!sync" in teacher
+
+
+async def test_discord_help_of_an_unknown_topic_names_the_nearest_commands(dpy_bot):
+    await say(dpy_bot, "!help sumary", "student")
+    (message,) = sent_messages()
+    text = message.embeds[0].description
+    assert "There is no command `!sumary`. Did you mean `!help summary`?" in text
+    assert "!respond" not in text  # not the whole list
+    await say(dpy_bot, "!help readings remov", "teacher")
+    (message,) = sent_messages()
+    assert "Did you mean `!help readings remove`?" in message.embeds[0].description
+    # a student is not pointed at instructor commands
+    await say(dpy_bot, "!help prompt shedule", "student")
+    (message,) = sent_messages()
+    assert "schedule" not in message.embeds[0].description.split("Did you mean")[-1]
+    await say(dpy_bot, "!help readings remove", "teacher")
+    (message,) = sent_messages()
+    assert message.embeds[0].title == "!readings remove <reading>"
+    await say(dpy_bot, "!help snyc", "teacher")
+    (message,) = sent_messages()
+    assert "`!help sync`" in message.embeds[0].description

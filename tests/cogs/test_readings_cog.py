@@ -103,3 +103,34 @@ async def test_readings_reload_and_remove_from_discord(dpy_bot, seeds_dir):
     await say(dpy_bot, "!readings")
     (message,) = sent_messages()
     assert "gardens" not in embed_text(message.embeds[0])
+
+
+async def answer(bot, line: str, who: str = "student"):
+    """The one embed the bot answers ``line`` with."""
+    await say(bot, line, who)
+    (message,) = sent_messages()
+    return message.embeds[0]
+
+
+async def test_summary_with_an_unknown_length_names_the_lengths(dpy_bot):
+    embed = await answer(dpy_bot, "!summary kan medium")
+    assert embed.title == "Unknown length"
+    assert "`medium` is not a length" in embed.description
+    assert "`short` (the default), `long` and `sections`" in embed.description
+    assert "!summary kan-ku-2021-serving-the-people long" in embed.description
+    embed = await answer(dpy_bot, "!summary lnog kan")  # a typo of a length, first
+    assert "`lnog` is not a length" in embed.description
+
+
+async def test_a_removed_reading_is_named_as_removed_in_discord(dpy_bot, seeds_dir):
+    (seeds_dir / "gardens.ris").write_bytes(RIS)
+    await say(dpy_bot, "!readings reload", "teacher")
+    await say(dpy_bot, "!prompt post kan-ku-cooptation-1", "teacher")
+    sent_messages()
+    await answer(dpy_bot, "!readings remove kan-ku-2021-serving-the-people", "teacher")
+    embed = await answer(dpy_bot, "!summary kan-ku-2021-serving-the-people")
+    assert embed.title == "Reading removed"
+    assert "was removed from the readings" in embed.description
+    assert "!readings reload" in embed.description
+    embed = await answer(dpy_bot, "!prompt list", "teacher")
+    assert "kan-ku-2021-serving-the-people (removed from the readings)" in embed_text(embed)

@@ -87,8 +87,14 @@ def test_seeds_check_of_a_missing_folder_fails(tmp_path):
 
 
 def test_a_group_without_a_known_subcommand_lists_its_subcommands(tmp_path, seeds_dir):
-    result = run_cli(["console", "--instructor"], "!prompt\n!prompt shedule\n", tmp_path, seeds_dir)
+    stdin = "!prompt\n!prompt shedule\n!help sumary\n!help frobnicate\n!help prompt\n"
+    result = run_cli(["console", "--instructor"], stdin, tmp_path, seeds_dir)
     assert result.returncode == 0
     assert "`prompt` needs a subcommand" in result.stdout
     assert "Did you mean `!prompt schedule`?" in result.stdout
     assert "is not a command" not in result.stdout
+    # !help of a topic that is no command names the nearest ones, not the whole list
+    assert "There is no command `!sumary`. Did you mean `!help summary`?" in result.stdout
+    assert "There is no command `!frobnicate`. `!help` lists every command." in result.stdout
+    assert "Commands\n========" not in result.stdout
+    assert "`!prompt schedule <when>" in result.stdout  # !help prompt: its subcommands

@@ -106,6 +106,8 @@ def resolve_cite(
     words = query.split()
     if not words:
         return default, library.find("")
+    if len(words) == 1 and words[0].lower() in library.removed:
+        library.find(query)  # raises RemovedReading: say it was removed, not "not a style"
     first, rest = words[0], " ".join(words[1:])
     close = find_style(first) if "-" in first else None
     if close is not None:

@@ -320,8 +320,8 @@ async def prompt_list(services: Services, actor: Actor) -> Reply:
             total = total_count(plan.dtstart, plan.rrule, plan.zone)
             remaining = f" · {occ.seq} of {total}"
         lines.append(
-            f"**Plan {plan.id}** · {ChannelRef(plan.channel_id)} · next {when}{remaining}\n"
-            f"  {_question(plan.text, 90)}"
+            f"**Plan {plan.id}** · {ChannelRef(plan.channel_id)} · next {when}{remaining}"
+            f"{_about(services, plan.reading_id)}\n  {_question(plan.text, 90)}"
         )
     if len(plans) > LIST_MAX:
         lines.append(f"… and {len(plans) - LIST_MAX} more plans")
@@ -329,14 +329,19 @@ async def prompt_list(services: Services, actor: Actor) -> Reply:
         reply.add_field(f"Scheduled ({len(plans)})", truncate("\n".join(lines), 1024))
     open_lines = [
         f"**Prompt {p.id}** · {ChannelRef(p.channel_id)} · closes "
-        f"{Timestamp(p.closes_at, 'R') if p.closes_at else 'never'}\n"
-        f"  {_question(p.question, 90)}"
+        f"{Timestamp(p.closes_at, 'R') if p.closes_at else 'never'}"
+        f"{_about(services, p.reading_id)}\n  {_question(p.question, 90)}"
         for p in posts
     ]
     if open_lines:
         reply.add_field(f"Open for responses ({len(posts)})", truncate("\n".join(open_lines), 1024))
     reply.footer = "!prompt cancel <plan> [next|DATE] · !prompt close <prompt>"
     return reply
+
+
+def _about(services: Services, reading_id: str | None) -> str:
+    """`` · Kan & Ku (2021)`` for a line about a bank prompt (or says its reading was removed)."""
+    return f" · {services.library.label_for(reading_id)}" if reading_id else ""
 
 
 async def _plan_in_guild(services: Services, actor: Actor, plan_id: int) -> Plan:
@@ -452,10 +457,13 @@ async def prompt_close(services: Services, actor: Actor, prompt_id: int) -> Repl
         )
     now = services.clock.now()
     await store.close_post(post_id, now)
-    return Reply(
+    reply = Reply(
         title=f"Closed prompt {post_id}",
         body=(
             f"Responses to prompt {post_id} are no longer collected as on time; anything "
             "written later is still kept and flagged late."
         ),
     )
+    if post.reading_id:
+        reply.add_field("Reading", services.library.label_for(post.reading_id))
+    return reply

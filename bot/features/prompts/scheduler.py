@@ -77,6 +77,30 @@ LEASE_RENEW = timedelta(seconds=10)
 STANDBY_POLL = timedelta(seconds=5)
 
 
+_ANNOUNCED: set[str] = set()  # lease holders this process has said it stands by for
+
+
+def announce_standby(holder: Lease, db_path: object) -> bool:
+    """Log, once per process and holder, that another process holds the scheduler.
+
+    Called by the start-up check (``bot.cli``), before Discord is even imported, and by
+    the scheduler when it first finds the lease taken: whichever comes first logs the one
+    notice; the lease retries that follow (every ``STANDBY_POLL``) log nothing above DEBUG.
+    Returns whether it logged.
+    """
+    if holder.owner in _ANNOUNCED:
+        return False
+    _ANNOUNCED.add(holder.owner)
+    log.warning(
+        "another bot process (%s) holds the prompt scheduler of %s: standing by. Commands "
+        "still work here; prompts are posted by that process, and by this one only once "
+        "that one stops",
+        holder.owner_info or holder.owner,
+        db_path,
+    )
+    return True
+
+
 class Scheduler:
     """Posts due occurrences through an attached :class:`Poster`; started once per process."""
 
@@ -201,10 +225,13 @@ class Scheduler:
             if not self.holds_lease:
                 if self.standing_by is not None:
                     log.warning(
-                        "took over the prompt scheduler of %s from %s",
+                        "took over the prompt scheduler of %s from %s: this process posts "
+                        "the prompts now",
                         self.store.db.path,
                         self.standing_by.owner_info,
                     )
+                else:  # after a start-up notice that another held it, this says it is over
+                    log.info("this process holds the prompt scheduler of %s", self.store.db.path)
                 self.holds_lease, self.standing_by = True, None
                 self._wake.set()
             return True
@@ -212,14 +239,9 @@ class Scheduler:
             log.warning("lost the prompt scheduler to %s; standing by", holder.owner_info)
             self._reconciled = False
         elif self.standing_by is None or self.standing_by.owner != holder.owner:
-            log.warning(
-                "another bot process (%s) holds the prompt scheduler of %s until %s UTC: "
-                "standing by (commands still work; no prompts are posted from here until "
-                "that lease ends)",
-                holder.owner_info,
-                self.store.db.path,
-                f"{holder.expires_at:%H:%M:%S}",
-            )
+            announce_standby(holder, self.store.db.path)
+        else:
+            log.debug("the prompt scheduler is still held by %s", holder.owner_info)
         self.holds_lease, self.standing_by = False, holder
         return False
 
@@ -437,9 +459,8 @@ class Scheduler:
         plan, occ, post = claimed.plan, claimed.occurrence, claimed.post
         reading = ""
         if post.reading_id and self.library is not None:
-            found = self.library.get(post.reading_id)
             # A reading taken off the list (`!readings remove`) still names the prompt's topic.
-            reading = found.label if found else f"{post.reading_id} (removed from the readings)"
+            reading = self.library.label_for(post.reading_id)
         total = total_count(plan.dtstart, plan.rrule, plan.zone) if plan.rrule else 1
         return PostRequest(
             post_id=post.id,

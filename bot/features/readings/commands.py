@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.core.errors import BadArgument
+from bot.core.errors import BadArgument, RemovedReading, UnknownReading, UserFacingError
 from bot.core.registry import Actor, Param, command, tokens
 from bot.core.replies import Reply, quote, truncate
 from bot.core.text import escape_markdown
@@ -14,6 +14,7 @@ from bot.features.readings.summaries import sections_reply
 
 if TYPE_CHECKING:
     from bot.features.readings.intake import FileOutcome, IncomingFile, ReloadReport
+    from bot.features.readings.library import Library
     from bot.features.readings.models import Reading
     from bot.services import Services
 
@@ -58,6 +59,38 @@ def parse_summary(args: str) -> dict[str, str | None]:
     return {"reading": args.strip() or None, "length": None}
 
 
+def _find_with_length(library: Library, query: str) -> Reading:
+    """The reading ``query`` names; a last (or first) word that is no length says so.
+
+    ``kan medium``: no reading matches, but ``kan`` does, so "medium" was meant as a length;
+    the error names the lengths (and the nearest one) instead of "no reading matches".
+    """
+    from rapidfuzz import process
+
+    try:
+        return library.find(query)
+    except UnknownReading as exc:
+        words = query.split()
+        if len(words) < 2 or isinstance(exc, RemovedReading):
+            raise
+        for word, rest in ((words[-1], words[:-1]), (words[0], words[1:])):
+            try:
+                meant = library.find(" ".join(rest))
+            except RemovedReading:
+                raise  # "kan medium" of a removed reading: that it was removed comes first
+            except UserFacingError:
+                continue
+            near = process.extractOne(word.lower(), LENGTHS, score_cutoff=50)
+            hint = f"`!summary {meant.id} {near[0]}`" if near else f"`!summary {meant.id} long`"
+            shown = truncate(word, 40).replace("`", "'")
+            raise BadArgument(
+                f"`{shown}` is not a length. The lengths are `short` (the default), `long` and "
+                f"`sections`: try {hint}.",
+                title="Unknown length",
+            ) from None
+        raise
+
+
 @command(
     "summary",
     usage="!summary [reading] [short|long|sections]",
@@ -81,7 +114,7 @@ async def summary(
 ) -> Reply:
     """Gist and key points of one reading, each a faithful quotation, plus a source line."""
     long = length == "long"
-    found = services.library.find(reading or "")
+    found = _find_with_length(services.library, reading or "")
     if length == "sections":
         return await services.compute.run(sections_reply, found)
     result = await summary_of(services.summaries, services.compute, found, long)
@@ -107,10 +140,18 @@ async def summary(
 
 
 def parse_add(args: str) -> dict[str, Any]:
-    """``[--replace] <DOI | paths>``: the flag anywhere, the other words the source."""
-    words = [t.value for t in tokens(args)]
-    replace = any(w.lower() == "--replace" for w in words)
-    rest = [w for w in words if w.lower() != "--replace"]
+    """``[--replace] <DOI | paths>``: the flag anywhere, the other words the source.
+
+    A quoted word keeps its quotes in ``source``, so a console path with spaces
+    (``"/tmp/My Reading.pdf"``) stays one path when :func:`tokens_of` splits it again.
+    """
+    found = tokens(args)
+    replace = any(not t.quoted and t.value.lower() == "--replace" for t in found)
+    rest = [
+        f'"{t.value}"' if t.quoted else t.value
+        for t in found
+        if t.quoted or t.value.lower() != "--replace"
+    ]
     return {"source": " ".join(rest) or None, "replace": "yes" if replace else None}
 
 
@@ -158,7 +199,9 @@ async def readings_add(
     if doi:
         return await _add_doi(services, doi, replace == "yes")
     if source and attachment is None:
-        files = [_local_file(word) for word in tokens_of(source)]
+        words = tokens_of(source)
+        limit = services.settings.max_upload_mb
+        files = [_local_file(w, limit, several=len(words) > 1) for w in words]
     elif source:
         raise BadArgument(
             f"`{source}` is not a DOI. Attach the reading's files, or give its DOI "
@@ -178,14 +221,39 @@ def tokens_of(text: str) -> list[str]:
     return [t.value for t in tokens(text)]
 
 
-def _local_file(word: str) -> IncomingFile:
-    """A console path as an offered file (its size checked before it is read)."""
+def _local_file(word: str, limit_mb: float, *, several: bool) -> IncomingFile:
+    """A console path as an offered file; a file over ``limit_mb`` is offered unread.
+
+    Raises ``BadArgument`` naming the path when it does not exist, is a folder or cannot be
+    read; with ``several`` words, the message says a path with spaces goes in quotes.
+    """
     from bot.features.readings.intake import IncomingFile
 
     path = Path(word).expanduser()
+    if not path.exists():
+        hint = (
+            ' A path with spaces goes in quotes: `readings add "/path/My Reading.pdf"`.'
+            if several
+            else ""
+        )
+        raise BadArgument(
+            f"There is no file `{word}` (and it is not a DOI); nothing was added.{hint}",
+            title="No such file",
+        )
     if not path.is_file():
-        raise BadArgument(f"`{word}` is neither a DOI nor a file I can find.")
-    return IncomingFile(path.name, path.read_bytes())
+        raise BadArgument(
+            f"`{word}` is a folder, not a file; nothing was added.", title="Not a file"
+        )
+    try:
+        size = path.stat().st_size
+        if size > limit_mb * 1_000_000:
+            return IncomingFile(path.name, b"", size=size)  # the intake refuses it by size
+        return IncomingFile(path.name, path.read_bytes())
+    except OSError as exc:
+        raise BadArgument(
+            f"`{word}` cannot be read ({exc.strerror or exc}); nothing was added.",
+            title="Cannot read the file",
+        ) from exc
 
 
 async def _add_doi(services: Services, doi: str, replace: bool) -> Reply:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.errors import AmbiguousReading, UnknownReading
+from bot.core.errors import AmbiguousReading, RemovedReading, UnknownReading
 from bot.features.readings.fulltext import PdfLimits
 from bot.features.readings.models import (
     ParsedWork,
@@ -63,6 +63,9 @@ class Library:
     failed_files: list[Path] = field(default_factory=list)
     # Per reading id: each merge made and each merge refused (e.g. different DOIs).
     merges: dict[str, list[str]] = field(default_factory=dict)
+    # Readings the bot once loaded that are no longer in seeds/ (``!readings remove``, or
+    # files deleted on disk): id → title. Filled by ``Services`` from ``readings_seen``.
+    removed: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.readings}
@@ -86,14 +89,30 @@ class Library:
         """The reading with exactly this id."""
         return self._by_id.get(reading_id)
 
+    def label_for(self, reading_id: str) -> str:
+        """How a prompt or response names its reading: its label, or that it was removed.
+
+        ``"Kan & Ku (2021)"`` while loaded; ``"kan-ku-2021-… (removed from the readings)"``
+        once it is not (:func:`removed_label`), so old prompts still name their topic.
+        """
+        found = self._by_id.get(reading_id)
+        return found.label if found is not None else removed_label(reading_id)
+
     def find(self, query: str) -> Reading:
         """Resolve what a user typed (an id, or words of the title or authors) to one reading.
 
         Empty query: the only reading, if there is one. Raises ``UnknownReading`` with the
-        closest suggestions, or ``AmbiguousReading`` with the candidates.
+        closest suggestions, ``RemovedReading`` when the query names a removed reading (by
+        id, or every word matching its id or title) and no loaded one, or
+        ``AmbiguousReading`` with the candidates.
         """
         query = " ".join(query.split())
+        if query.lower() in self.removed and query.lower() not in self._by_id:
+            raise self._removed_error(query.lower())
         if not self.readings:
+            gone = self._removed_match(query) if query else None
+            if gone is not None:
+                raise self._removed_error(gone)
             raise UnknownReading("No readings are loaded yet: an instructor adds them to seeds/.")
         if not query:
             if len(self.readings) == 1:
@@ -113,6 +132,9 @@ class Library:
             raise AmbiguousReading(
                 f"“{query}” matches several readings: " + _listing(close), title="Which one?"
             )
+        gone = self._removed_match(query)
+        if gone is not None:
+            raise self._removed_error(gone)
         suggestions = [r for r, s in scored if s >= SUGGEST_SCORE][:3]
         hint = (
             " Did you mean: " + _listing(suggestions)
@@ -120,6 +142,35 @@ class Library:
             else " `!readings` lists the readings and their ids."
         )
         raise UnknownReading(f"No reading matches “{query}”.{hint}", title="Unknown reading")
+
+    def _removed_match(self, query: str) -> str | None:
+        """The removed reading whose id or title every word of ``query`` names, if one does.
+
+        A word names a word of the id or title that it begins, or is within a typo of.
+        """
+        words = _words(query)
+        if not words or not self.removed:
+            return None
+        found = []
+        for reading_id, title in self.removed.items():
+            vocab = set(_words(f"{reading_id} {title}"))
+            if all(
+                any(v.startswith(w) or (len(w) >= 4 and fuzz.ratio(w, v) >= 80) for v in vocab)
+                for w in words
+            ):
+                found.append(reading_id)
+        return found[0] if len(found) == 1 else None
+
+    def _removed_error(self, reading_id: str) -> RemovedReading:
+        title = self.removed.get(reading_id, "")
+        title = title if len(title) <= 90 else title[:89].rsplit(" ", 1)[0] + "…"
+        named = f"`{reading_id}` (“{title}”)" if title else f"`{reading_id}`"
+        return RemovedReading(
+            f"{named} was removed from the readings. To put it back, an instructor moves its "
+            "files from `removed/` in the seeds folder back into the seeds folder and runs "
+            "`!readings reload`. `!readings` lists the readings there are.",
+            reading_id=reading_id,
+        )
 
     def _vocabulary_matches(self, word: str) -> list[tuple[str, float]]:
         """Index words matching one query word: exact 100, prefix 90, typo by edit ratio.
@@ -161,6 +212,14 @@ class Library:
         count = max(1, len(words))
         top = sorted(range(len(totals)), key=lambda i: -totals[i])[:limit]
         return [(self.readings[i], totals[i] / count) for i in top]
+
+
+REMOVED_NOTE = "removed from the readings"
+
+
+def removed_label(reading_id: str) -> str:
+    """How a prompt, response or report names a reading that is no longer loaded."""
+    return f"{reading_id} ({REMOVED_NOTE})"
 
 
 def csl_item(reading: Reading) -> dict[str, object]:

@@ -134,7 +134,8 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     """Counts per prompt in this server, with the CSV export attached."""
     post_id = prompt_id
     log = services.responses
-    if post_id is not None and await log.post(post_id, actor.guild_id) is None:
+    post = await log.post(post_id, actor.guild_id) if post_id is not None else None
+    if post_id is not None and post is None:
         raise NotFound(f"There is no prompt #{post_id} in this server.")
     counts = await services.reports.counts(actor.guild_id, post_id)
     if not counts:
@@ -155,12 +156,15 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     data = await in_worker(export)  # 50,000 rows: seconds of Python work on the rows
     name = f"responses-prompt-{post_id}.csv" if post_id else "responses.csv"
     total = sum(c.responses for c in counts)
-    return Reply(
+    reply = Reply(
         title=f"Responses: {total} in all" + (f" to prompt #{post_id}" if post_id else ""),
         body="\n".join(lines),
         footer="The CSV lists every response, with deleted ones and late ones flagged.",
         files=[ReplyFile(name, data, "Responses (CSV)")],
     )
+    if post is not None and post.reading_id:
+        reply.add_field("Reading", services.library.label_for(post.reading_id))
+    return reply
 
 
 @command(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bot.core.errors import AmbiguousReading, BadArgument, NotFound, UnknownReading
+from bot.core.errors import (
+    AmbiguousReading,
+    BadArgument,
+    NotFound,
+    RemovedReading,
+    UnknownReading,
+)
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import (
     EMBED_DESCRIPTION_MAX,
@@ -17,6 +23,7 @@ from bot.core.replies import (
 )
 from bot.core.text import escape_markdown
 from bot.features.prompts.bank import PROMPTS_FILE, keep, load_prompt_bank
+from bot.features.readings.library import removed_label
 from bot.features.themes.engine import chart_inputs
 from bot.features.themes.jobs import chart_job, fingerprints_job
 
@@ -296,6 +303,8 @@ async def themes(services: Services, actor: Actor, query: str | None = None) -> 
             return await _concept_reply(services, concept)
     try:
         reading = services.library.find(text)
+    except RemovedReading:
+        raise  # it says the reading was removed and how to put it back
     except UnknownReading:
         close = services.glossary.suggest(text, limit=1, cutoff=88)
         if close:
@@ -346,6 +355,11 @@ async def prompt_bank(services: Services, actor: Actor, query: str | None = None
     else:
         try:
             reading = services.library.find(query)
+        except RemovedReading as exc:
+            # Its written prompts stay in prompts.toml and can still be posted.
+            prompts, scope = bank.for_reading(exc.reading_id), removed_label(exc.reading_id)
+            if not prompts:
+                raise
         except UnknownReading:
             close = services.glossary.suggest(query, limit=1, cutoff=88)
             if not close:

@@ -8,6 +8,7 @@ keeps its messages across restarts, as the real one does.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -293,3 +294,23 @@ async def test_a_scheduler_that_lost_its_lease_claims_nothing(settings, clock):
     assert world.posted() == []
     assert await statuses(svc, plan) == ["pending"]
     await svc.close()
+
+
+async def test_a_standing_by_scheduler_says_so_once_not_at_every_retry(settings, clock, caplog):
+    caplog.set_level(logging.DEBUG, logger="bot.features.prompts.scheduler")
+    world = World()
+    first, _ = await boot(settings, clock, world)
+    second, _ = await boot(settings, clock, world)
+
+    def said(text: str, level: int = logging.WARNING) -> int:
+        return sum(text in r.getMessage() and r.levelno == level for r in caplog.records)
+
+    await _until(lambda: said("still held by", logging.DEBUG) >= 3, clock)  # three retries
+    assert not second.scheduler.holds_lease
+    assert said("standing by") == 1
+    assert "holds the prompt scheduler of" in caplog.text and "Commands still work" in caplog.text
+    await first.close()
+    await _until(lambda: second.scheduler.holds_lease, clock)
+    assert said("took over the prompt scheduler") == 1
+    assert said("standing by") == 1
+    await second.close()

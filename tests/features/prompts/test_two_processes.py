@@ -85,3 +85,54 @@ def test_two_processes_post_every_prompt_once_and_one_stands_by(tmp_path, seeds_
     standing_by = [n for n, e in errors.items() if "standing by" in e]
     posted_by = [n for n, o in outputs.items() if QUESTION.search("".join(o))]
     assert len(standing_by) == 1 and posted_by == [n for n in "AB" if n not in standing_by]
+
+
+def _lines_of(stream, into: list[str]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: into.extend(stream), daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for(lines: list[str], text: str, count: int = 1, timeout: float = 90) -> None:
+    """Until ``text`` has appeared in ``count`` lines (a guard, not a timed assertion)."""
+    deadline = time.monotonic() + timeout
+    while sum(text in line for line in list(lines)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {text!r} {count}x:\n" + "".join(lines[-40:]))
+        time.sleep(0.1)
+
+
+def test_the_second_process_says_once_that_it_stands_by_then_takes_over(tmp_path, seeds_dir):
+    env = {
+        **os.environ,
+        "SEEDS_DIR": str(seeds_dir),
+        "DATABASE_PATH": str(tmp_path / "bot.db"),
+        "LOG_LEVEL": "INFO",
+    }
+    first = console(env)
+    first_err: list[str] = []
+    _lines_of(first.stderr, first_err)
+    second = None
+    try:
+        _wait_for(first_err, "this process holds the prompt scheduler")
+        second = console({**env, "LOG_LEVEL": "DEBUG"})  # DEBUG: each lease retry shows
+        second_err: list[str] = []
+        _lines_of(second.stderr, second_err)
+        _wait_for(second_err, "the prompt scheduler is still held by", count=2)
+        first.communicate("", timeout=30)  # a clean stop releases the lease
+        _wait_for(second_err, "took over the prompt scheduler")
+        second.communicate("", timeout=30)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    assert first.returncode == 0 and second.returncode == 0
+    # one notice: not one from the start-up check and another from the scheduler, nor one
+    # per lease retry
+    notices = [line for line in second_err if "another bot process" in line.lower()]
+    assert len(notices) == 1, "".join(notices)
+    assert "standing by" in notices[0]
+    assert "WARNING" in notices[0] and f"pid {first.pid}" in notices[0]
+    assert "Commands still work here" in notices[0]
+    assert sum("took over the prompt scheduler" in line for line in second_err) == 1
+    assert not any("standing by" in line for line in first_err)

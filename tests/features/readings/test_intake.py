@@ -296,16 +296,25 @@ async def test_a_csl_json_file_is_a_reading(services, seeds_dir):
 def test_console_reads_local_paths(tmp_path: Path, seeds_dir: Path):
     from tests.core.test_console import run_cli
 
-    source = tmp_path / "gardens.ris"
+    source = tmp_path / "My Gardens (2019).ris"
     source.write_bytes(RIS)
     result = run_cli(
         ["console", "--instructor"],
-        f"!readings add {source}\n!readings add /no/such/file.ris\n!cite gardens\n",
+        f"!readings add {source}\n"  # unquoted: the path is cut at its first space
+        "!readings add /no/such/file.ris\n"
+        f'!readings add "{source}"\n'
+        "!cite gardens\n",
         tmp_path,
         seeds_dir,
     )
     assert result.returncode == 0, result.stderr
-    assert "Added 1 file" in result.stdout
-    assert (seeds_dir / "gardens.ris").read_bytes() == RIS
-    assert "`/no/such/file.ris` is neither a DOI nor a file I can find." in result.stdout
+    assert f"There is no file `{tmp_path / 'My'}`" in result.stdout
+    assert 'A path with spaces goes in quotes: `readings add "/path/My Reading.pdf"`' in (
+        result.stdout
+    )
+    assert "There is no file `/no/such/file.ris` (and it is not a DOI); nothing was added." in (
+        result.stdout
+    )
+    assert result.stdout.count("Added 1 file") == 1
+    assert (seeds_dir / "My-Gardens-2019.ris").read_bytes() == RIS
     assert "Okafor, A., & Lindqvist, J. (2019)" in result.stdout
