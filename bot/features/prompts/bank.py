@@ -296,6 +296,7 @@ def load_prompt_bank(
     raw_lines = path.read_text(encoding="utf-8-sig").splitlines() if path.is_file() else []
     prompts: list[BankPrompt] = []
     seen: set[str] = set()
+    unloaded: dict[str, list[str]] = {}  # reading id -> "line N (prompt 'id')" naming it
     for entry, line in zip(loaded.entries, loaded.lines, strict=True):
 
         def warn(field_name: str, message: str, *, _line: int = line, _id: str = entry.id) -> None:
@@ -308,7 +309,8 @@ def load_prompt_bank(
         seen.add(entry.id)
         reading = library.get(entry.reading) if (library is not None and entry.reading) else None
         if library is not None and entry.reading and reading is None:
-            warn("reading", f"no reading with id '{entry.reading}' is loaded")
+            at = field_line(raw_lines, line, "reading")
+            unloaded.setdefault(entry.reading, []).append(f"line {at} (prompt '{entry.id}')")
         if glossary is not None and len(glossary):
             for tag in entry.tags:
                 if glossary.get(tag) is None:
@@ -329,4 +331,19 @@ def load_prompt_bank(
                 kept=entry.kept,
             )
         )
+    warnings.extend(_unloaded_warning(path, rid, where) for rid, where in unloaded.items())
     return PromptBank(prompts, library, themes, warnings)
+
+
+def _unloaded_warning(path: Path, reading_id: str, where: list[str]) -> str:
+    """One warning per reading the prompts name but the library lacks.
+
+    A removed reading's prompts are usually many: one line for all of them, not one each.
+    """
+    if len(where) == 1:
+        return f"{path}, {where[0]}, field 'reading': no reading with id '{reading_id}' is loaded"
+    shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+    return (
+        f"{path}: {len(where)} prompts name reading '{reading_id}', which is not loaded "
+        f"({shown}); they are kept and still post"
+    )

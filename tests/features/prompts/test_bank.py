@@ -113,6 +113,30 @@ def test_broken_prompt_file_names_file_line_and_field(tmp_path):
     assert "(prompt 'missing-question'), field 'question'" in text
 
 
+def test_prompts_of_a_reading_that_is_not_loaded_get_one_warning_for_all(tmp_path):
+    library = load_library(REPO_SEEDS)
+    seed_prompts = (REPO_SEEDS / "prompts.toml").read_text(encoding="utf-8")
+    full = load_prompt_bank(REPO_SEEDS / "prompts.toml", library)
+    named = sum(1 for p in full.written() if p.reading_id == SEED_ID)
+    assert named > 3
+    path = tmp_path / "prompts.toml"
+    path.write_text(seed_prompts.replace(SEED_ID, "gone-2020"), encoding="utf-8")
+    bank = load_prompt_bank(path, library)
+    about = [w for w in bank.warnings if "gone-2020" in w]
+    assert len(about) == 1 and f"{named} prompts name reading 'gone-2020'" in about[0]
+    assert f"and {named - 3} more" in about[0]
+    assert len([p for p in bank.written() if p.reading_id == "gone-2020"]) == named
+    one = tmp_path / "one.toml"
+    one.write_text(
+        '[[prompt]]\nid = "gone-1"\nreading = "gone-2020"\n'
+        'question = "Who decides what the partnership is for?"\n'
+        'follow_up = "What would change that, and why?"\n',
+        encoding="utf-8",
+    )
+    single = load_prompt_bank(one, library).warnings
+    assert len(single) == 1 and "field 'reading': no reading with id 'gone-2020'" in single[0]
+
+
 async def test_prompt_bank_command_lists_ids(services):
     reply = await dispatch(services, STUDENT, "prompt bank", "co-optation")
     assert "`kan-ku-cooptation-1`" in reply.body
