@@ -116,7 +116,10 @@ def resolve_cite(
         rest_reading = library.find(rest) if rest or len(library) == 1 else None
     except UserFacingError:
         rest_reading = None
-    if rest_reading is not None and not _in_reading(first, rest_reading):
+    # With one reading, a lone word that is no style nor near one is a reading that is not
+    # there ("!cite smith"): the library says so below, with the readings it has.
+    alone = not rest and _close_style(first) is None
+    if rest_reading is not None and not _in_reading(first, rest_reading) and not alone:
         raise not_a_style(first)
     try:
         return default, library.find(query)

@@ -325,6 +325,14 @@ async def test_wrong_style_names_it_and_lists_the_styles(services):
         assert f"`{key}`" in info.value.message
 
 
+async def test_a_lone_unknown_word_is_an_unknown_reading_not_a_style(services):
+    assert len(services.library) == 1
+    with pytest.raises(UnknownReading) as info:
+        await dispatch(services, STUDENT, "cite", "smithson")
+    assert "not a style" not in info.value.message
+    assert info.value.message.startswith("No reading matches “smithson”.")
+
+
 async def test_mistyped_style_alone_suggests_the_style(services):
     with pytest.raises(BadArgument) as info:
         await dispatch(services, STUDENT, "cite", "mls")
