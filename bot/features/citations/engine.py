@@ -69,7 +69,7 @@ class CitationError(RuntimeError):
     """citeproc-js could not render an item (bad style, or an engine error)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One item in one CSL style: Discord Markdown (escaped, italics) and plain text.
 
@@ -401,8 +401,9 @@ class CitationEngine:
         self._close_timer = None
         if self._batches == 0 and self.citeproc.started:
             # On the worker, after any render already queued; a render queued later starts
-            # a new context.
-            self._worker.submit(self.citeproc.close)
+            # a new context. (After aclose the worker is gone, and so is V8.)
+            with contextlib.suppress(RuntimeError):
+                self._worker.submit(self.citeproc.close)
 
     async def _render(self, style: Style, item: dict[str, Any]) -> Rendered:
         loop = asyncio.get_running_loop()

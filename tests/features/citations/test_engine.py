@@ -452,10 +452,10 @@ async def test_restart_with_a_warm_cache_renders_nothing_and_starts_no_v8(tmp_pa
     db = await Database.open(tmp_path / "c.db")
     second = CitationEngine()
     await second.start(readings, db)
-    assert second.citeproc.renders == 0 and not second.citeproc.started
+    assert second.citeproc.renders == 0 and second.citeproc.starts == 0
     got = await second.get(readings[1], STYLES["mla"])
     assert got == ENGINE.render(STYLES["mla"], csl_item(readings[1]))
-    assert not second.citeproc.started
+    assert second.citeproc.starts == 0
     changed = Reading(id="new", csl={**readings[0].csl, "title": "A changed title"})
     assert (await second.get(changed, STYLES["apa"])).bibliography_text.startswith(
         "Thornton, P. M. (2013). A changed title."
