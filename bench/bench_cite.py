@@ -112,6 +112,7 @@ async def _background(n: int, db_path: str) -> dict:
         "loop_lag_max_ms": max(lags) * 1000,
         "rss_before_mib": before["rss_mib"],
         "rss_after_mib": after["rss_mib"],
+        "file_before_mib": before["file_mib"],
         "file_after_mib": after["file_mib"],
         "peak_mib": after["peak_mib"],
     }
@@ -289,7 +290,8 @@ def main() -> None:
     before = b["rss_before_mib"]
     print(
         f"  RSS {before:.0f} MiB before -> {b['rss_after_mib']:.0f} after "
-        f"(+{b['rss_after_mib'] - before:.0f}, file-backed {b['file_after_mib']:.0f} MiB; "
+        f"(+{b['rss_after_mib'] - before:.0f}, of which file-backed "
+        f"+{b['file_after_mib'] - b['file_before_mib']:.0f}; "
         f"V8 closed: {b['v8_closed']}, started "
         f"{b['v8_starts']}x); peak {b['peak_mib']:.0f} MiB: +{b['peak_mib'] - before:.0f} MiB "
         f"(target <= 100 at the peak and after); peak {b['peak_mib'] / bare['rss_mib']:.2f}x bare"
