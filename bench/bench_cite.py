@@ -5,8 +5,9 @@
 Each phase runs in a fresh Python process of the same venv, so resident memory (``VmRSS``,
 peak ``VmHWM``) is that phase's own. Baseline, measured in the same run: a bare discord.py bot
 (``commands.Bot`` constructed, nothing loaded). Targets (issue 11): rendering 500 readings x 5
-styles adds at most 100 MiB to the bot's RSS; the event loop never lags > 50 ms meanwhile; a
-restart with a warm cache renders nothing and does not start V8.
+styles adds at most 100 MiB to the bot's RSS, at the peak and after (V8 is closed once the
+batch is done: both are reported); the event loop never lags > 50 ms meanwhile; a restart
+with a warm cache renders nothing, starts no V8 and builds no style index.
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ TYPES = ["article-journal"] * 6 + ["book", "chapter", "report", "thesis", "webpa
 
 
 def rss_mib() -> dict[str, float]:
-    """This process's resident and peak resident memory, in MiB (Linux /proc)."""
+    """This process's resident and peak resident memory, in MiB (Linux /proc).
+
+    ``file_mib`` is the file-backed part of the resident memory (mapped libraries such as
+    mini-racer's 74 MB libmini_racer.so, clean pages the kernel can drop and re-read).
+    """
     fields = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in ("VmRSS", "VmHWM", "RssFile"):
             fields[name] = int(value.split()[0]) / 1024
-    return {"rss_mib": fields["VmRSS"], "peak_mib": fields["VmHWM"]}
+    return {"rss_mib": fields["VmRSS"], "peak_mib": fields["VmHWM"], "file_mib": fields["RssFile"]}
 
 
 def synthetic_readings(n: int, seed: int = 7) -> list:
@@ -89,9 +94,9 @@ async def _background(n: int, db_path: str) -> dict:
     start = time.perf_counter()
     await engine.start(readings, db)
     took = time.perf_counter() - start
+    after = rss_mib()  # the batch closes V8 before it returns
     stop.set()
     await probe
-    after = rss_mib()
     renders = engine.citeproc.renders
     await engine.aclose()
     await db.close()
@@ -100,10 +105,15 @@ async def _background(n: int, db_path: str) -> dict:
         "renders": renders,
         "seconds": took,
         "per_render_ms": took / max(1, renders) * 1000,
+        "renders_per_s": renders / took,
+        "v8_starts": engine.citeproc.starts,
+        "v8_closed": not engine.citeproc.started,
         "loop_lag_p99_ms": percentile(lags, 99) * 1000,
         "loop_lag_max_ms": max(lags) * 1000,
         "rss_before_mib": before["rss_mib"],
         "rss_after_mib": after["rss_mib"],
+        "file_before_mib": before["file_mib"],
+        "file_after_mib": after["file_mib"],
         "peak_mib": after["peak_mib"],
     }
 
@@ -112,6 +122,7 @@ async def _restart(n: int, db_path: str) -> dict:
     """A restart over the same database: everything should come from the cache."""
     import bot.app  # noqa: F401
     from bot.features.citations import STYLES, CitationEngine
+    from bot.features.citations.styles import INDEX
     from bot.storage import Database
 
     readings = synthetic_readings(n)
@@ -128,7 +139,8 @@ async def _restart(n: int, db_path: str) -> dict:
     out = {
         "seconds": took,
         "renders": engine.citeproc.renders,
-        "v8_started": engine.citeproc.started,
+        "v8_started": engine.citeproc.starts > 0,
+        "index_built": INDEX.ready,
         "cached_get": stats_ms(gets),
         **rss_mib(),
     }
@@ -150,11 +162,17 @@ def _engine_costs() -> dict:
     t = time.perf_counter()
     citeproc.processor_version  # noqa: B018  (starts V8 and loads citeproc-js)
     start = time.perf_counter() - t
-    out: dict = {"v8_start_ms": start * 1000, "first_render_ms": {}, "warm_render": {}}
+    out: dict = {
+        "v8_start_ms": start * 1000,
+        "first_render_ms": {},
+        "warm_render": {},
+        "heap_mib": {"citeproc-js": citeproc.heap_used_mib()},
+    }
     for key in ("apa", "mla", "chicago", "harvard", "ieee"):
         t = time.perf_counter()
         citeproc.render(STYLES[key], items[0])
         out["first_render_ms"][key] = (time.perf_counter() - t) * 1000
+        out["heap_mib"][key] = citeproc.heap_used_mib()
         warm = []
         for item in items[1:]:
             t = time.perf_counter()
@@ -251,7 +269,12 @@ def main() -> None:
         f"bot imported, V8 not started: RSS {idle['rss_mib']:.0f} MiB "
         f"({idle['rss_mib'] / bare['rss_mib']:.2f}x bare)"
     )
-    print(f"V8 + citeproc-js start: {engine['v8_start_ms']:.0f} ms")
+    heap = engine["heap_mib"]
+    print(
+        f"V8 + citeproc-js start: {engine['v8_start_ms']:.0f} ms; V8 heap "
+        f"{heap['citeproc-js']:.1f} MiB, then with each style built (at most two kept): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in heap.items() if k != "citeproc-js")
+    )
     for key, first in engine["first_render_ms"].items():
         warm = engine["warm_render"][key]
         print(
@@ -261,19 +284,24 @@ def main() -> None:
     b = background
     print(
         f"background: {b['readings']} readings x 5 styles = {b['renders']} renders in "
-        f"{b['seconds']:.1f} s ({b['per_render_ms']:.1f} ms each); loop lag p99 "
-        f"{b['loop_lag_p99_ms']:.1f} ms, max {b['loop_lag_max_ms']:.1f} ms"
+        f"{b['seconds']:.1f} s ({b['per_render_ms']:.1f} ms each, {b['renders_per_s']:.0f}/s); "
+        f"loop lag p99 {b['loop_lag_p99_ms']:.1f} ms, max {b['loop_lag_max_ms']:.1f} ms"
     )
+    before = b["rss_before_mib"]
     print(
-        f"  RSS {b['rss_before_mib']:.0f} -> {b['rss_after_mib']:.0f} MiB, peak "
-        f"{b['peak_mib']:.0f} MiB: +{b['peak_mib'] - b['rss_before_mib']:.0f} MiB "
-        f"(target <= 100); peak {b['peak_mib'] / bare['rss_mib']:.2f}x bare"
+        f"  RSS {before:.0f} MiB before -> {b['rss_after_mib']:.0f} after "
+        f"(+{b['rss_after_mib'] - before:.0f}, of which file-backed "
+        f"+{b['file_after_mib'] - b['file_before_mib']:.0f}; "
+        f"V8 closed: {b['v8_closed']}, started "
+        f"{b['v8_starts']}x); peak {b['peak_mib']:.0f} MiB: +{b['peak_mib'] - before:.0f} MiB "
+        f"(target <= 100 at the peak and after); peak {b['peak_mib'] / bare['rss_mib']:.2f}x bare"
     )
     r = restart
     print(
         f"restart, warm cache: ready in {r['seconds'] * 1000:.0f} ms, {r['renders']} renders, "
-        f"V8 started: {r['v8_started']}; cached get median {r['cached_get']['median_ms']:.3f}"
-        f" ms, p99 {r['cached_get']['p99_ms']:.3f} ms; RSS {r['rss_mib']:.0f} MiB "
+        f"V8 started: {r['v8_started']}, style index built: {r['index_built']}; cached get "
+        f"median {r['cached_get']['median_ms']:.3f} ms, p99 {r['cached_get']['p99_ms']:.3f} ms; "
+        f"RSS {r['rss_mib']:.0f} MiB "
         f"({r['rss_mib'] / bare['rss_mib']:.2f}x bare)"
     )
     sizes = installed_mib()

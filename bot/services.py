@@ -109,7 +109,7 @@ class Services:
         services.components["responses"] = services.responses  # close() flushes its queue
         # Citations render in the background (citeproc-js in a worker thread, cached in the
         # database); close() stops it.
-        # (a repository style id here reads the style index once, ~1 s, before any command)
+        # (a repository style id here reads only its own file and its parent's, not the index)
         services.citations.start(library.readings, db, [default_style(settings.citation_style)])
         services.components["citations"] = services.citations
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.

@@ -228,7 +228,7 @@ async def cite(
     services: Services, actor: Actor, style: str | None = None, reading: str | None = None
 ) -> Reply:
     """The citation of one reading in one style, or the list of styles."""
-    default = await asyncio.to_thread(course_style, services)  # may read the style index
+    default = await asyncio.to_thread(course_style, services)  # may read a style file
     if style is not None and style.lower() == "styles":
         return styles_reply(default)
     found_style, found = await asyncio.to_thread(

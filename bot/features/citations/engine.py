@@ -5,13 +5,15 @@ processor differs on literal dates, punctuation inside quotes, title-case word l
 names. It runs in-process in V8 through ``mini-racer`` (PyPI, ISC): no Node, no child process,
 nothing fetched (the single-file build, its licence and the CSL locales are in ``vendor/``).
 
-Costs (bench/bench_cite.py): V8 with citeproc-js starts in ~0.25 s, a style's engine builds in
-0.05–0.5 s for most styles but 3–5 s for APA and Chicago, a render takes ~15–80 ms (all six
-strings). Built engines are big (APA ~46 MB of heap), so only two are kept. V8 is synchronous, so
-every call runs on one dedicated worker thread (V8 contexts are not shared across threads) and
-the event loop only awaits it. Renders are cached by content (the item's CSL-JSON, the style,
-the engine version) in memory and in the ``citation_cache`` table, so a restart with
-unchanged readings renders nothing and never starts V8.
+Costs (bench/bench_cite.py): V8 with citeproc-js starts in ~0.1–0.3 s, a style's engine builds
+in ~0.1 s (built without the style's sort keys, see glue.js: APA ~2 MB of V8 heap instead of
+~48 MB), a render takes ~5–20 ms (all six strings). V8 is synchronous, so every call runs on
+one dedicated worker thread (V8 contexts are not shared across threads) and the event loop
+only awaits it. V8 runs with a small young generation (``V8_FLAGS``) and is closed when a
+background batch is done or after ``IDLE_CLOSE`` seconds without a render; the next render
+starts it again. Renders are cached by content (the item's CSL-JSON, the style, the engine
+version) in memory and in the ``citation_cache`` table, so a restart with unchanged readings
+renders nothing and never starts V8.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.features.citations.markup import html_to_markdown
-from bot.features.citations.styles import CSL_STYLES, INDEX, Style, csl_path, read_info
+from bot.features.citations.styles import CSL_STYLES, Style, csl_path, read_info
 from bot.features.readings.models import Reading
 
 if TYPE_CHECKING:
@@ -50,17 +52,24 @@ CITEPROC_NPM_VERSION = "2.4.63"  # the npm package vendor/citeproc_commonjs.js c
 NO_PRINTED_FORM = "[NO_PRINTED_FORM]"  # citeproc-js's mark for an empty suppressed part
 FALLBACK_LOCALE = "en-US"
 WRITE_BATCH = 50
-# A built CSL.Engine is big: ~5 MB of V8 heap for IEEE, ~46 MB for APA, ~72 MB for Chicago
-# (citeproc-js expands the style's macros). Only the most recently used ones are kept.
+# A built CSL.Engine (without sort keys) holds ~1–3 MB of V8 heap; the most recently used are
+# kept, so !cite in a sixth style rebuilds one (~0.1 s) rather than holding every style met.
 MAX_ENGINES = 2
 GC_EVERY = 100  # renders between full V8 collections (V8 otherwise lets its heap grow)
+# V8's flags, set once per process before the first context (mini-racer's init_mini_racer):
+# mini-racer's own --single-threaded; semi-spaces of at most 1 MB (V8's default lets the young
+# generation grow to tens of MB, which citeproc-js's short-lived garbage fills: -6 MiB at the
+# peak); --lite-mode (no optimising compilers, no JIT code: -12 MiB during a batch and -10 MiB
+# once V8 is closed, for renders ~1.4x slower, ~15 ms instead of ~11 ms; bench/bench_cite.py).
+V8_FLAGS = ("--single-threaded", "--max-semi-space-size=1", "--lite-mode")
+IDLE_CLOSE = 60.0  # seconds without a render after which V8 is closed (restarted on need)
 
 
 class CitationError(RuntimeError):
     """citeproc-js could not render an item (bad style, or an engine error)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """One item in one CSL style: Discord Markdown (escaped, italics) and plain text.
 
@@ -143,7 +152,8 @@ class Citeproc:
     """citeproc-js in one V8 context: synchronous, to be called from one thread only.
 
     The context is created on first use (so a process that only serves cached renders never
-    starts V8); a style's ``CSL.Engine`` is built on its first render and kept.
+    starts V8); a style's ``CSL.Engine`` is built on its first render and kept until
+    :meth:`close`, after which the next render starts a new context.
     """
 
     def __init__(self) -> None:
@@ -152,17 +162,27 @@ class Citeproc:
         self._locales: set[str] = set()
         self._styles: list[str] = []  # built engines, least recently used first
         self.renders = 0
+        self.starts = 0  # V8 contexts started (a close then a render makes two)
 
     @property
     def started(self) -> bool:
-        """Whether V8 has been started in this process."""
+        """Whether V8 is running now (False before the first render and after :meth:`close`)."""
         return self._ctx is not None
 
     def _context(self) -> MiniRacer:
         if self._ctx is None:
-            from py_mini_racer import MiniRacer
+            from py_mini_racer import MiniRacer, init_mini_racer
 
-            ctx = MiniRacer()
+            # Flags only take effect before V8's first context in the process; later calls
+            # (a restart, another Citeproc) are no-ops.
+            init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # the worker thread: mini-racer starts its own loop thread
+                ctx = MiniRacer()
+            else:  # called from a coroutine: never bind V8 to that loop (it may close first)
+                with ThreadPoolExecutor(1) as pool:
+                    ctx = pool.submit(MiniRacer).result()
             ctx.eval("var module = { exports: {} }; var exports = module.exports;")
             ctx.eval(CITEPROC_JS.read_text(encoding="utf-8"))
             ctx.eval(GLUE_JS.read_text(encoding="utf-8"))
@@ -173,6 +193,7 @@ class Citeproc:
                 for name in ("addLocale", "addStyle", "dropStyle", "render")
             }
             self._ctx = ctx
+            self.starts += 1
             # V8 left to the garbage collector hangs the interpreter's exit: close it first.
             atexit.register(self.close)
         return self._ctx
@@ -231,6 +252,13 @@ class Citeproc:
             self.collect()
         return key
 
+    def heap_used_mib(self) -> float:
+        """V8's live heap in MiB after a full collection (0.0 when V8 is not running)."""
+        if self._ctx is None:
+            return 0.0
+        self.collect()
+        return float(self._ctx.heap_stats()["used_heap_size"]) / 2**20
+
     def collect(self) -> None:
         """Run V8's full garbage collection now (it would otherwise keep growing its heap)."""
         if self._ctx is not None:
@@ -267,11 +295,14 @@ class CitationEngine:
 
     ``start`` loads what the database already holds and renders what is missing (every
     reading in every short-named style) in the background; ``!cite`` calls :meth:`get`,
-    which is a dict lookup once a render is cached. All V8 work runs on ``_worker``.
+    which is a dict lookup once a render is cached. All V8 work runs on ``_worker``; V8 is
+    closed when no background batch is running and nothing rendered for ``idle_close``
+    seconds (at once after a batch), so an idle bot holds no V8 heap.
     """
 
     db: Database | None = None
     citeproc: Citeproc = field(default_factory=Citeproc)
+    idle_close: float = IDLE_CLOSE
     _cache: dict[tuple[str, str], Rendered] = field(default_factory=dict)
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="citeproc")
@@ -280,6 +311,8 @@ class CitationEngine:
     _pending: list[tuple[str, str, Rendered]] = field(default_factory=list)
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
     _styles: list[Style] = field(default_factory=list)
+    _batches: int = 0  # background batches (prerender) running
+    _close_timer: asyncio.TimerHandle | None = None
 
     def start(
         self,
@@ -322,30 +355,64 @@ class CitationEngine:
         """Load the stored renders, then render (one item at a time, in the worker) the rest.
 
         ``styles`` defaults to those :meth:`start` pre-renders (a reading added later gets
-        the same). The style index (for ``!cite <any style>`` and autocomplete) is built
-        first, in a thread, so it is ready seconds after start-up.
+        the same). When the last running batch ends, V8 is closed before this returns (a
+        later render starts it again); a batch that renders nothing never starts it.
         """
         if styles is None:
             styles = self._styles or list(CSL_STYLES)
-        await asyncio.to_thread(INDEX.load)
-        await self.load_cache()
-        for style in styles:
-            for reading in readings:
-                item = csl_item(reading)
-                if (style_key(style), fingerprint(item)) in self._cache:
-                    continue
-                try:
-                    await self._render(style, item)
-                except CitationError as exc:
-                    self.failures[(style.key, reading.id)] = str(exc)
-                    log.warning("citeproc (%s, %s): %s", style.key, reading.id, exc)
-                if len(self._pending) >= WRITE_BATCH:
-                    await self._flush()
-        await self._flush()
+        self._batches += 1
+        try:
+            await self.load_cache()
+            for style in styles:
+                for reading in readings:
+                    item = csl_item(reading)
+                    if (style_key(style), fingerprint(item)) in self._cache:
+                        continue
+                    try:
+                        await self._render(style, item)
+                    except CitationError as exc:
+                        self.failures[(style.key, reading.id)] = str(exc)
+                        log.warning("citeproc (%s, %s): %s", style.key, reading.id, exc)
+                    if len(self._pending) >= WRITE_BATCH:
+                        await self._flush()
+            await self._flush()
+        except BaseException:  # cancelled or failed: V8 closes when idle (or at aclose)
+            self._batches -= 1
+            if self._batches == 0:
+                self._schedule_close(self.idle_close)
+            raise
+        self._batches -= 1
+        if self._batches == 0 and self.citeproc.started:
+            self._cancel_close()
+            # On the worker, after any render already queued (a later one starts V8 again).
+            await asyncio.get_running_loop().run_in_executor(self._worker, self.citeproc.close)
+
+    def _cancel_close(self) -> None:
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+
+    def _schedule_close(self, delay: float) -> None:
+        """Close V8 after ``delay`` seconds unless a render or a batch comes first."""
+        self._cancel_close()
+        self._close_timer = asyncio.get_running_loop().call_later(delay, self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
+        self._close_timer = None
+        if self._batches == 0 and self.citeproc.started:
+            # On the worker, after any render already queued; a render queued later starts
+            # a new context. (After aclose the worker is gone, and so is V8.)
+            with contextlib.suppress(RuntimeError):
+                self._worker.submit(self.citeproc.close)
 
     async def _render(self, style: Style, item: dict[str, Any]) -> Rendered:
         loop = asyncio.get_running_loop()
-        rendered = await loop.run_in_executor(self._worker, self.citeproc.render, style, item)
+        self._cancel_close()
+        try:
+            rendered = await loop.run_in_executor(self._worker, self.citeproc.render, style, item)
+        finally:
+            if self._batches == 0:
+                self._schedule_close(self.idle_close)
         key = (style_key(style), fingerprint(item))
         self._cache[key] = rendered
         self._pending.append((*key, rendered))
@@ -387,6 +454,7 @@ class CitationEngine:
                 await self._task
         with contextlib.suppress(Exception):
             await self._flush()
+        self._cancel_close()
         self._worker.submit(self.citeproc.close)
         self._worker.shutdown(wait=True, cancel_futures=False)
 

@@ -6,15 +6,19 @@ The CSL files are the official ones shipped in the PyPI package ``citeproc-py-st
 
 A *dependent* style (most journal styles) holds no formatting, only a link to its
 *independent parent* and perhaps a ``default-locale``: it is rendered with the parent's file in
-the dependent's locale, as Zotero does. The index of all styles (id, title, parent, class,
-locale) is read once from the files' ``<info>`` heads (~1 s, in a worker at start-up) and then
-answers lookups and autocomplete from memory, never parsing XML per keystroke.
+the dependent's locale, as Zotero does. A style named by its exact id is read from its own
+file (the repository names every file after its style id), so the five short names, a course
+default and ``!cite china-information`` never need more. The index of all styles (id, title,
+parent, class, locale; ~5 MiB for 10,844 styles, 1–7 s of file reads) is built only when a
+fuzzy lookup or autocomplete first needs it, in a thread, and then answers from memory, never
+parsing XML per keystroke.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -96,9 +100,12 @@ def csl_path(csl_id: str) -> Path:
     return path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StyleInfo:
-    """What a style file's ``<info>`` says: enough to find, list and render it."""
+    """What a style file's ``<info>`` says: enough to find, list and render it.
+
+    Slotted: the index holds 10,844 of them.
+    """
 
     id: str
     title: str
@@ -144,63 +151,101 @@ def read_info(path: Path) -> StyleInfo:
         id=_short_id(found["id"].group(1)) if found["id"] else path.stem,
         title=_unescape(found["title"].group(1)) if found["title"] else path.stem,
         title_short=_unescape(found["title-short"].group(1)) if found["title-short"] else "",
-        parent=_short_id(href.group(1)) if href else "",
-        locale=attrs.get("default-locale", ""),
+        # interned: ~8,000 dependents share a few hundred parents and a few dozen locales
+        parent=sys.intern(_short_id(href.group(1))) if href else "",
+        locale=sys.intern(attrs.get("default-locale", "")),
         note=attrs.get("class") == "note",
     )
+
+
+_STYLE_ID = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 class StyleIndex:
     """Every style of the CSL repository by id, with fuzzy search over ids and titles.
 
-    Built once (:meth:`load`, ~1 s of file reads, meant for a worker thread); every lookup
-    after that is in memory. Thread-safe: the first caller builds, the others wait.
+    An exact id (:meth:`get`, :meth:`style`) reads that style's own file and never builds the
+    index. Fuzzy lookups (:meth:`search`, :meth:`closest`) build it on first use (:meth:`load`,
+    1–7 s of file reads: call it from a worker thread, or :meth:`warm` to start a thread);
+    every lookup after that is in memory. Thread-safe: the first caller builds, others wait.
+    The searchable names are parallel tuples (one slot per style), not dicts per style.
     """
 
     def __init__(self, root: Path | None = None) -> None:
         self._root = root
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
         self._infos: dict[str, StyleInfo] | None = None
-        self._choices: dict[str, str] = {}
-        self._names: dict[str, tuple[str, str]] = {}
-        self._by_part: tuple[dict[str, str], ...] = ()
+        self._keys: tuple[str, ...] = ()
+        self._ids: tuple[str, ...] = ()  # each id and title as rapidfuzz's default_process
+        self._titles: tuple[str, ...] = ()  # gives them, in the order of _keys
+        self._choices: tuple[str, ...] = ()  # "id title", for token_set_ratio
+        self.builds = 0  # how many times the whole index was read (0 until a fuzzy lookup)
 
     @property
     def ready(self) -> bool:
         """Whether the index has been built (autocomplete answers from it only then)."""
         return self._infos is not None
 
+    @property
+    def root(self) -> Path:
+        """The folder of independent styles (dependent ones are in its ``dependent``)."""
+        return self._root or styles_dir()
+
     def load(self) -> dict[str, StyleInfo]:
         """Read every style's head, once; later calls return the same dict."""
         with self._lock:
             if self._infos is None:
-                root = self._root or styles_dir()
+                root = self.root
                 files = [*root.glob("*.csl"), *(root / "dependent").glob("*.csl")]
-                infos = {}
+                infos: dict[str, StyleInfo] = {}
                 for path in sorted(files):
                     info = read_info(path)
                     infos[info.id] = info
-                self._names = {
-                    key: (utils.default_process(key), utils.default_process(info.title))
-                    for key, info in infos.items()
-                }
-                self._choices = {key: " ".join(names) for key, names in self._names.items()}
-                self._by_part = tuple(
-                    {key: names[i] for key, names in self._names.items()} for i in (0, 1)
-                )
+                self._keys = tuple(infos)
+                self._ids = tuple(utils.default_process(key) for key in self._keys)
+                self._titles = tuple(utils.default_process(i.title) for i in infos.values())
+                pairs = zip(self._ids, self._titles, strict=True)
+                self._choices = tuple(f"{i} {t}" for i, t in pairs)
                 self._infos = infos
+                self.builds += 1
             return self._infos
 
+    def warm(self) -> None:
+        """Start building the index in a daemon thread, once (autocomplete's first keystroke)."""
+        with self._lock:
+            if self._infos is not None or self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self.load, name="style-index", daemon=True)
+            self._warming.start()
+
+    def style_file(self, key: str) -> Path | None:
+        """The ``.csl`` file of the style with exactly this (lower-case) id, or None."""
+        if not _STYLE_ID.fullmatch(key):
+            return None
+        for folder in (self.root, self.root / "dependent"):
+            path = folder / f"{key}.csl"
+            if path.is_file():
+                return path
+        return None
+
     def get(self, style_id: str) -> StyleInfo | None:
-        """The style with exactly this id (``china-information`` or its full URI)."""
-        return self.load().get(_short_id(style_id).lower())
+        """The style with exactly this id (``china-information`` or its full URI).
+
+        Before the index is built, read from the style's own file (no index needed).
+        """
+        key = _short_id(style_id).lower()
+        if self._infos is not None:
+            return self._infos.get(key)
+        path = self.style_file(key)
+        return read_info(path) if path is not None else None
 
     def style(self, style_id: str) -> Style | None:
         """The renderable :class:`Style` for a repository id, resolving a dependent's parent."""
         info = self.get(style_id)
         if info is None:
             return None
-        parent = self.load().get(info.parent) if info.parent else info
+        parent = self.get(info.parent) if info.parent else info
         if parent is None or parent.parent:  # a broken link: no renderable parent
             return None
         return Style(
@@ -219,16 +264,22 @@ class StyleIndex:
         if not wanted:
             return []
         found = process.extract(
-            wanted, self._choices, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=60
+            wanted,
+            self._choices,
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            limit=None,
+            score_cutoff=60,
         )
 
         # token_set_ratio gives 100 to every title holding all the words: among those prefer
         # the id or title closest as a whole, then the shorter id (the style over its variants).
-        def closeness(key: str) -> float:
-            return max(fuzz.ratio(wanted, name) for name in self._names[key])
+        def closeness(at: int) -> float:
+            return max(fuzz.ratio(wanted, self._ids[at]), fuzz.ratio(wanted, self._titles[at]))
 
-        ranked = sorted(found, key=lambda m: (-m[1], -closeness(m[2]), len(m[2]), m[2]))
-        return [(str(key), float(score)) for _, score, key in ranked[:limit]]
+        keys = self._keys
+        ranked = sorted(found, key=lambda m: (-m[1], -closeness(m[2]), len(keys[m[2]]), keys[m[2]]))
+        return [(keys[at], float(score)) for _, score, at in ranked[:limit]]
 
     def closest(self, text: str) -> tuple[str, float] | None:
         """The id whose own id or title is closest to ``text`` as a whole (typo tolerance)."""
@@ -237,10 +288,10 @@ class StyleIndex:
         if not wanted:
             return None
         best: tuple[str, float] | None = None
-        for names in self._by_part:
+        for names in (self._ids, self._titles):
             found = process.extractOne(wanted, names, scorer=fuzz.ratio, processor=None)
             if found and (best is None or found[1] > best[1]):
-                best = (str(found[2]), float(found[1]))
+                best = (self._keys[found[2]], float(found[1]))
         return best
 
 
@@ -273,7 +324,8 @@ def style_choices(query: str, index: StyleIndex | None = None) -> list[tuple[str
     """Autocomplete: up to 25 ``(name, value)`` pairs, each at most 100 characters.
 
     The short names and exports come first (all of them for an empty query), then repository
-    styles whose id or title match. Before the index is built, only the short names answer.
+    styles whose id or title match. Before the index is built, only the short names answer,
+    and the first typed query starts building it (in a thread: it takes 1–7 s).
     """
     typed = query.strip().lower()
     index = index or INDEX
@@ -282,7 +334,9 @@ def style_choices(query: str, index: StyleIndex | None = None) -> list[tuple[str
         for s in STYLES.values()
         if not typed or typed in s.key or typed in s.description.lower()
     ]
-    if typed and index.ready:
+    if typed and not index.ready:
+        index.warm()
+    elif typed:
         seen = {value for _, value in pairs}
         for key, _ in index.search(typed, limit=MAX_CHOICES):
             info = index.get(key)
@@ -296,10 +350,7 @@ def is_style_name(name: str) -> bool:
     key = name.strip().lower()
     if key in STYLES:
         return not STYLES[key].is_export
-    root = styles_dir()
-    return bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]*", key)) and any(
-        (folder / f"{key}.csl").is_file() for folder in (root, root / "dependent")
-    )
+    return INDEX.style_file(key) is not None
 
 
 def default_style(setting: str, index: StyleIndex | None = None) -> Style:

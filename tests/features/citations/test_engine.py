@@ -20,11 +20,17 @@ from bibtexparser import middlewares as mw
 
 from bot.core.errors import BadArgument, UnknownReading
 from bot.core.registry import Actor, dispatch
-from bot.features.citations import STYLES, CitationEngine
+from bot.features.citations import STYLES, CitationEngine, styles
 from bot.features.citations.engine import Citeproc, Rendered, csl_item
 from bot.features.citations.export import to_bibtex, to_ris
 from bot.features.citations.markup import html_to_markdown
-from bot.features.citations.styles import CSL_STYLES, find_style, style_for
+from bot.features.citations.styles import (
+    CSL_STYLES,
+    StyleIndex,
+    find_style,
+    style_choices,
+    style_for,
+)
 from bot.features.readings import load_library
 from bot.features.readings.models import Reading
 from bot.features.readings.parsers.bibtex import parse_bibtex
@@ -454,10 +460,10 @@ async def test_restart_with_a_warm_cache_renders_nothing_and_starts_no_v8(tmp_pa
     db = await Database.open(tmp_path / "c.db")
     second = CitationEngine()
     await second.start(readings, db)
-    assert second.citeproc.renders == 0 and not second.citeproc.started
+    assert second.citeproc.renders == 0 and second.citeproc.starts == 0
     got = await second.get(readings[1], STYLES["mla"])
     assert got == ENGINE.render(STYLES["mla"], csl_item(readings[1]))
-    assert not second.citeproc.started
+    assert second.citeproc.starts == 0
     changed = Reading(id="new", csl={**readings[0].csl, "title": "A changed title"})
     assert (await second.get(changed, STYLES["apa"])).bibliography_text.startswith(
         "Thornton, P. M. (2013). A changed title."
@@ -479,3 +485,95 @@ async def test_close_stops_the_background_rendering():
 def test_csl_item_uses_the_reading_id():
     item = csl_item(_reading(ITEMS[0]))
     assert item["id"] == ITEMS[0]["id"]
+
+
+# --- memory: lean engines, V8 closed when idle, the style index on first need ----------------
+
+
+def test_a_render_after_v8_was_closed_is_the_same():
+    engine = Citeproc()
+    item = next(i for i in ITEMS if i["id"] == "kan2021")
+    first = engine.render(STYLES["chicago"], item)
+    engine.close()
+    assert not engine.started
+    again = engine.render(STYLES["chicago"], item)
+    assert engine.starts == 2
+    assert again == first
+    expected = EXPECTED["chicago-author-date"]["kan2021"]["bibliography_text"]
+    assert again.bibliography_text == shown(expected)
+    engine.close()
+
+
+def test_built_styles_stay_small_in_v8():
+    # Built with its sort keys, an APA engine held ~48 MB of V8 heap and Chicago ~76 MB.
+    engine = Citeproc()
+    for key in ("apa", "chicago"):
+        engine.render(STYLES[key], ITEMS[0])
+    assert engine.heap_used_mib() < 20
+    engine.close()
+
+
+async def test_v8_is_closed_after_the_batch_and_started_again_on_need():
+    readings = [_reading(i) for i in ITEMS[:3]]
+    engine = CitationEngine(idle_close=0.0)
+    await engine.start(readings)
+    assert engine.citeproc.renders == len(readings) * len(CSL_STYLES)
+    assert engine.citeproc.starts == 1 and not engine.citeproc.started
+    assert engine.cached(readings[1], STYLES["apa"]) is not None  # the renders are kept
+
+    got = await engine.get(readings[1], style_for("american-sociological-association"))
+    assert got.parenthetical_text == "(Kan and Ku 2021)"
+    assert engine.citeproc.starts == 2
+    for _ in range(1000):  # idle_close=0: closed as soon as the worker gets to it
+        if not engine.citeproc.started:
+            break
+        await asyncio.sleep(0.01)
+    assert not engine.citeproc.started
+    await engine.aclose()
+
+
+def test_an_exact_style_id_needs_no_style_index():
+    index = StyleIndex()
+    style = style_for("2d-materials", index)  # a dependent style: its parent is read too
+    assert style is not None and style.csl == "institute-of-physics-numeric"
+    assert find_style("china-information", index).note
+    assert style_for("no-such-style-anywhere", index) is None
+    assert index.builds == 0 and not index.ready
+    result = ENGINE.render(style, next(i for i in ITEMS if i["id"] == "kan2021"))
+    assert result.parenthetical_text == "[1]"
+
+
+async def test_cite_in_a_repository_style_by_id_builds_no_index(services, monkeypatch):
+    index = StyleIndex()
+    monkeypatch.setattr(styles, "INDEX", index)
+    reply = await dispatch(services, STUDENT, "cite", "china-information serving")
+    assert reply.title.startswith("China Information ·")
+    assert index.builds == 0
+    with pytest.raises(BadArgument):  # a title in quotes is a fuzzy lookup: that builds it
+        await dispatch(services, STUDENT, "cite", '"zzqx qqq" serving')
+    assert index.builds == 1
+
+
+def test_autocomplete_starts_building_the_index_and_then_lists_repository_styles():
+    index = StyleIndex()
+    assert style_choices("", index)[0][1] == "apa"
+    assert index.builds == 0  # an empty query needs only the short names
+    first = style_choices("sociological", index)  # answers at once, from the short names
+    assert "american-sociological-association" not in [value for _, value in first]
+    index.load()  # waits for the build the first query started
+    later = style_choices("sociological", index)
+    assert "american-sociological-association" in [value for _, value in later]
+    assert index.builds == 1
+
+
+async def test_a_warm_restart_builds_no_style_index(tmp_path, monkeypatch):
+    index = StyleIndex()
+    monkeypatch.setattr(styles, "INDEX", index)
+    readings = [_reading(i) for i in ITEMS[:2]]
+    db = await Database.open(tmp_path / "c.db")
+    for _ in range(2):  # the first start renders, the second reads the cache
+        engine = CitationEngine()
+        await engine.start(readings, db)
+        await engine.aclose()
+    assert engine.citeproc.starts == 0 and index.builds == 0
+    await db.close()
