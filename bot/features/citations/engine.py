@@ -238,6 +238,9 @@ class Citeproc:
         default = read_info(path).locale
         for lang in (FALLBACK_LOCALE, default, style.locale):
             self._add_locale(lang)
+            # citeproc-js also asks for the language's primary dialect (pt-BR → pt-PT, as
+            # CSL's locales.json maps it): without it a pt-BR, fr-CA or de-AT style fails.
+            self._add_locale(_locale_map().get((lang or "").split("-")[0], ""))
         xml = path.read_text(encoding="utf-8")
         # A dependent style's locale overrides its parent's (forced); otherwise the style's own
         # default-locale wins and en-US is only the fallback, as in Zotero.

@@ -345,6 +345,19 @@ async def test_mistyped_style_alone_suggests_the_style(services):
     assert "Did you mean `mla`?" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("style", "joined"),
+    [
+        ("afro-asia", "KAN, Karita e KU, Hok Bun."),
+        ("associacao-brasileira-de-normas-tecnicas", "KAN, Karita; KU, Hok Bun."),
+    ],
+)
+async def test_a_style_in_a_secondary_dialect_renders_in_its_language(services, style, joined):
+    # pt-BR styles: citeproc-js asks for pt-PT (the primary dialect) too; once it failed.
+    reply = await dispatch(services, STUDENT, "cite", f"{style} serving")
+    assert reply.body.startswith(joined)
+
+
 async def test_unknown_reading_gives_suggestions(services):
     with pytest.raises(UnknownReading) as info:
         await dispatch(services, STUDENT, "cite", "apa servng the peeple in klingon grammar")
