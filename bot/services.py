@@ -110,7 +110,9 @@ class Services:
         # Citations render in the background (citeproc-js in a worker thread, cached in the
         # database); close() stops it.
         # (a repository style id here reads only its own file and its parent's, not the index)
-        services.citations.start(library.readings, db, [default_style(settings.citation_style)])
+        services.citations.start(
+            library.readings, db, [default_style(settings.citation_style)], delay_s=WARM_DELAY_S
+        )
         services.components["citations"] = services.citations
         # The fronts attach a Poster and call start(); close() stops it (aclose) within 5 s.
         services.scheduler = Scheduler(PlanStore(db), services.clock, settings, library)

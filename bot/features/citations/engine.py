@@ -322,14 +322,20 @@ class CitationEngine:
         readings: Iterable[Reading],
         db: Database | None = None,
         styles: Iterable[Style] = (),
+        delay_s: float = 0.0,
     ) -> asyncio.Task[None]:
-        """Begin pre-rendering every reading in every short-named style (and ``styles``)."""
+        """Begin pre-rendering every reading in every short-named style (and ``styles``).
+
+        Stored renders are read back at once; rendering the rest (which starts V8: loading
+        mini-racer and citeproc-js holds the interpreter ~0.3 s) waits ``delay_s`` seconds,
+        so it never delays the bot's first answer. A ``!cite`` meanwhile renders on demand.
+        """
         if db is not None:
             self.db = db
         wanted = list({style_key(s): s for s in (*CSL_STYLES, *styles)}.values())
         self._styles = wanted
         self._task = asyncio.create_task(
-            self.prerender(list(readings), wanted), name="cite-prerender"
+            self.prerender(list(readings), wanted, delay_s=delay_s), name="cite-prerender"
         )
         self._task.add_done_callback(_log_failure)
         return self._task
@@ -354,7 +360,9 @@ class CitationEngine:
         self._cache.update(await asyncio.to_thread(parse))
         return len(rows)
 
-    async def prerender(self, readings: list[Reading], styles: list[Style] | None = None) -> None:
+    async def prerender(
+        self, readings: list[Reading], styles: list[Style] | None = None, *, delay_s: float = 0.0
+    ) -> None:
         """Load the stored renders, then render (one item at a time, in the worker) the rest.
 
         ``styles`` defaults to those :meth:`start` pre-renders (a reading added later gets
@@ -366,6 +374,8 @@ class CitationEngine:
         self._batches += 1
         try:
             await self.load_cache()
+            if delay_s:
+                await asyncio.sleep(delay_s)
             for style in styles:
                 for reading in readings:
                     item = csl_item(reading)
