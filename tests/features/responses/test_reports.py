@@ -16,11 +16,9 @@ import pytest
 from bot.core.text import word_count
 from bot.core.times import to_db
 from bot.features.responses import reports as reports_module
-from bot.features.responses.log import Incoming, ResponseLog
+from bot.features.responses.log import Incoming
 from bot.features.responses.reports import ResponseReports, to_csv
 from bot.features.responses.store import Participation
-from bot.storage import Database
-from tests.helpers.clock import FakeClock
 from tests.helpers.responses import T0, add_post
 
 TEXTS = (
@@ -53,20 +51,6 @@ class Generated:
     created_at: datetime
     deleted: bool
     late: bool
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "reports.db")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-async def rlog(db):
-    response_log = ResponseLog(db, FakeClock(T0 + timedelta(days=30)))
-    yield response_log
-    await response_log.aclose()
 
 
 async def generate(db, *, seed: int = 5, count: int = 600) -> list[Generated]:
