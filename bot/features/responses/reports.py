@@ -79,13 +79,15 @@ class ResponseReports:
         passes stall the loop 60-170 ms (``bench/bench_loop_lag.py``).
         """
         await self.flush()
-        parts = [csv_header()]
+        # one growing buffer: joining 28 MB of parts at the end took 15 ms in one go
+        out = io.BytesIO()
+        out.write(csv_header())
         async for rows in self.repo.stream_responses(
             guild_id=guild_id, post_id=post_id, user_id=user_id, size=CSV_CHUNK
         ):
-            parts.append(csv_rows(rows))
+            out.write(csv_rows(rows))
             await asyncio.sleep(0)
-        return b"".join(parts)
+        return out.getvalue()
 
     async def export_json(
         self,
