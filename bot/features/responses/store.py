@@ -259,8 +259,8 @@ class ResponseRepository:
     ) -> list[ResponseRow]:
         """Responses filtered by server, post, student and time, oldest first.
 
-        Ordered by prompt, then time, then id. Everything at once: for one student's or one
-        prompt's rows; a whole server's go through :meth:`stream_responses`.
+        Ordered by prompt, then time, then id, all in one list (a whole server's CSV reads
+        them in chunks instead: :meth:`stream_responses`).
         """
         where, params = self._filtered(guild_id, post_id, user_id, since, include_deleted)
         rows = await self.db.fetchall(
