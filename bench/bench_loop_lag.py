@@ -14,11 +14,14 @@ warm-up (themes, the generated prompt bank) is still computing in its worker.
 Reports, per command: the median, p99 and worst overshoot seen while it ran, the worst
 run's wall time, and the worst overshoot as a ratio to the idle baseline's worst. Target:
 worst ≤ 50 ms for every command.
-Run: ``.venv/bin/python -m bench.bench_loop_lag [repeat]``.
+Run: ``.venv/bin/python -m bench.bench_loop_lag [repeat] [--only SUBSTRING ...]``;
+``--only`` (repeatable, case-insensitive) runs just the commands whose label contains one
+of the substrings, on the same server (e.g. ``--only responses --only participation``).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -213,8 +216,29 @@ def row(label: str, samples: list[float], wall: float, idle_worst: float) -> str
     )
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``[repeat] [--only SUBSTRING ...]`` from the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_loop_lag")
+    parser.add_argument("repeat", nargs="?", type=int, default=3, help="runs per command")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SUBSTRING",
+        help="run only commands whose label contains this (repeatable, any case)",
+    )
+    return parser.parse_args(argv)
+
+
+def selected(rows: list[tuple[str, str, str]], only: list[str]) -> list[tuple[str, str, str]]:
+    """The rows whose label contains one of ``only`` (every row when ``only`` is empty)."""
+    wanted = [w.lower() for w in only]
+    return [r for r in rows if not wanted or any(w in r[0].lower() for w in wanted)]
+
+
 async def main() -> None:
-    repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    args = parse_args(sys.argv[1:])
+    repeat = args.repeat
     logging.basicConfig(level=logging.ERROR)
     tmp = Path(tempfile.mkdtemp(prefix="loop-lag-"))
     os.chdir(tmp)  # dpytest writes attachments to ./dpytest_N.dat
@@ -231,8 +255,11 @@ async def main() -> None:
     idle = monitor.take()
     idle_ms = [s * 1000 for s in idle]
     per_command: dict[str, tuple[list[float], float]] = {}
+    to_run = selected(commands_to_run(bot), args.only)
+    if not to_run:
+        raise SystemExit(f"no command label contains any of {args.only}")
     for run in range(repeat):
-        for label, content, who in commands_to_run(bot):
+        for label, content, who in to_run:
             monitor.take()
             t = time.perf_counter()
             await run_one(bot, content, who)

@@ -11,7 +11,8 @@ import discord.ext.test as dpytest
 import pytest
 from discord.ext.test import backend, factories
 
-from bot.core.errors import NotInstructor
+from bot.core.charts import bar_chart_png
+from bot.core.errors import BadArgument, NotInstructor
 from tests.helpers.dpytest import (
     attachment_bytes,
     channel,
@@ -184,6 +185,27 @@ async def test_participation_for_instructors_with_a_chart(dpy_bot, post):
     text = embed_text(message.embeds[0])
     assert "1. student\\_0\\_nick — 1 response, 3 words" in text
     assert [a.filename for a in message.attachments] == ["participation.png"]
+    # drawn in the worker process: the very chart the bot's own process would draw
+    (chart,) = message.attachments
+    assert attachment_bytes(chart) == bar_chart_png(
+        ["student_0_nick"], [1], "Responses per student"
+    )
+
+
+async def test_participation_since_a_date_is_read_in_the_worker(dpy_bot, post):
+    student = member(dpy_bot, "student")
+    await dpytest.message("one two three", channel=post["thread"], member=student)
+    tz = dpy_bot.services.settings.tz
+    today = dpy_bot.services.clock.now().astimezone(tz)
+
+    assert await say(dpy_bot, f"!participation {today:%Y-%m-%d}", who="teacher") is None
+    (message,) = sent_messages()
+    assert message.embeds[0].title == f"Participation since {today:%d %b %Y} 00:00: 1 student"
+
+    err = await say(dpy_bot, "!participation the day the music died", who="teacher")
+    assert isinstance(err, BadArgument) and "could not read “the day the music died”" in err.message
+    (refusal,) = sent_messages()  # the error handler's answer, raised in the worker
+    assert "could not read" in embed_text(refusal.embeds[0])
 
 
 @pytest.mark.parametrize(

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
+from bot.core.charts import bar_chart_png
 from bot.core.errors import BadArgument, NotFound
 from bot.core.registry import Actor, Param, command
 from bot.core.replies import Reply, ReplyFile, quote, truncate
 from bot.core.text import defuse_mentions, escape_markdown
 from bot.features.responses.log import Incoming, Outcome
-from bot.features.responses.reports import parse_since, tally_participation, to_csv
+from bot.features.responses.reports import parse_since
 
 if TYPE_CHECKING:
-    from bot.features.responses.reports import Participation
     from bot.services import Services
 
 PROMPT_ID = re.compile(r"^#?(\d{1,18})$")
@@ -23,20 +21,6 @@ LIST_LIMIT = 20
 CHART_LIMIT = 30
 ECHO_CHARS = 300
 SINCE_MAX = 100
-
-
-T = TypeVar("T")
-
-
-async def in_worker(read: Callable[[], Awaitable[T]]) -> T:
-    """Run a read-only coroutine (database rows → report) on a worker thread's own loop.
-
-    Turning 50,000 rows into objects, a CSV or a tally takes seconds of Python work that
-    must not run on the bot's loop. aiosqlite answers each query on the loop that asked, so a
-    read may run on a worker's loop; writes stay on the bot's loop (its write queue and lock),
-    which is why callers :meth:`ResponseLog.flush` first and only read here.
-    """
-    return await asyncio.to_thread(lambda: asyncio.run(read()))
 
 
 def safe(text: str) -> str:
@@ -148,12 +132,8 @@ async def responses(services: Services, actor: Actor, prompt_id: int | None = No
     ]
     if len(counts) > LIST_LIMIT:
         lines.append(f"…and {len(counts) - LIST_LIMIT} older prompts (all are in the file).")
-    await log.flush()
-
-    async def export() -> bytes:
-        return to_csv(await log.repo.responses(guild_id=actor.guild_id, post_id=post_id))
-
-    data = await in_worker(export)  # 50,000 rows: seconds of Python work on the rows
+    # 50,000 rows: read and written in chunks, yielding to the loop between them
+    data = await services.reports.export_csv(guild_id=actor.guild_id, post_id=post_id)
     name = f"responses-prompt-{post_id}.csv" if post_id else "responses.csv"
     total = sum(c.responses for c in counts)
     reply = Reply(
@@ -185,20 +165,13 @@ async def participation(services: Services, actor: Actor, since: str | None = No
             f"That is not a date I can read (at most {SINCE_MAX} characters): "
             "use 2026-09-01 or 3 weeks ago."
         )
-    if since:  # dateparser can take a second even on short unreadable text
-        since_at = await asyncio.to_thread(
+    if since:
+        # dateparser's first use holds the interpreter lock ~200 ms even from a thread, and
+        # short unreadable text can take a second: parsed in the worker process.
+        since_at = await services.compute.run(
             parse_since, since, services.clock.now(), services.settings.tz
         )
-    log = services.responses
-    await log.flush()
-
-    async def tally() -> list[Participation]:
-        rows = await log.repo.responses(
-            guild_id=actor.guild_id, since=since_at, include_deleted=False
-        )
-        return tally_participation(rows)
-
-    rows = await in_worker(tally)
+    rows = await services.reports.participation(actor.guild_id, since_at)
     period = f" since {since_at:%d %b %Y %H:%M}" if since_at else ""
     if not rows:
         return Reply(title="Participation" + period, body="No responses yet.")
@@ -208,10 +181,8 @@ async def participation(services: Services, actor: Actor, since: str | None = No
         + (f" ({p.late} late)" if p.late else "")
         for i, p in enumerate(rows, start=1)
     ]
-    from bot.core.charts import bar_chart_png  # matplotlib is heavy; load it only when drawn
-
     shown = rows[:CHART_LIMIT]
-    png = await asyncio.to_thread(
+    png = await services.compute.run(  # drawing holds the interpreter lock: not a thread
         bar_chart_png,
         [truncate(p.display_name, 24) for p in shown],  # charts draws user text literally
         [p.responses for p in shown],

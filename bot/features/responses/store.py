@@ -8,7 +8,7 @@ fixed-width UTC text, so they sort and compare as text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,17 @@ class HistoryRow:
     kind: str
     previous_text: str
     changed_at: datetime
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One student's participation: responses and words (deleted ones not counted)."""
+
+    user_id: int
+    display_name: str
+    responses: int
+    words: int
+    late: int
 
 
 @dataclass(frozen=True)
@@ -212,16 +223,15 @@ class ResponseRepository:
 
     # --- reading responses -----------------------------------------------------------------
 
-    async def responses(
-        self,
-        *,
-        guild_id: int | None = None,
-        post_id: int | None = None,
-        user_id: int | None = None,
-        since: datetime | None = None,
-        include_deleted: bool = True,
-    ) -> list[ResponseRow]:
-        """Responses filtered by server, post, student and time, oldest first."""
+    @staticmethod
+    def _filtered(
+        guild_id: int | None,
+        post_id: int | None,
+        user_id: int | None,
+        since: datetime | None,
+        include_deleted: bool,
+    ) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (over ``responses r``) and its parameters for these filters."""
         where, params = ["1 = 1"], []
         for column, value in (
             ("r.guild_id", guild_id),
@@ -236,12 +246,83 @@ class ResponseRepository:
             params.append(to_db(since))
         if not include_deleted:
             where.append("r.deleted_at IS NULL")
+        return " AND ".join(where), params
+
+    async def responses(
+        self,
+        *,
+        guild_id: int | None = None,
+        post_id: int | None = None,
+        user_id: int | None = None,
+        since: datetime | None = None,
+        include_deleted: bool = True,
+    ) -> list[ResponseRow]:
+        """Responses filtered by server, post, student and time, oldest first.
+
+        Ordered by prompt, then time, then id, all in one list (a whole server's CSV reads
+        them in chunks instead: :meth:`stream_responses`).
+        """
+        where, params = self._filtered(guild_id, post_id, user_id, since, include_deleted)
         rows = await self.db.fetchall(
             f"SELECT {_RESPONSE_COLUMNS} FROM responses r JOIN posts p ON p.id = r.post_id "  # noqa: S608
-            f"WHERE {' AND '.join(where)} ORDER BY r.post_id, r.created_at, r.id",
+            f"WHERE {where} ORDER BY r.post_id, r.created_at, r.id",
             params,
         )
         return [_response(row) for row in rows]
+
+    async def stream_responses(
+        self,
+        *,
+        guild_id: int | None = None,
+        post_id: int | None = None,
+        user_id: int | None = None,
+        size: int = 500,
+    ) -> AsyncIterator[list[ResponseRow]]:
+        """:meth:`responses` (deleted ones included), in the same order, ``size`` at a time.
+
+        Only one chunk of rows exists as Python objects at any time (see
+        :meth:`Database.stream`); the caller yields to the loop between chunks.
+        """
+        where, params = self._filtered(guild_id, post_id, user_id, None, True)
+        async for rows in self.db.stream(
+            f"SELECT {_RESPONSE_COLUMNS} FROM responses r JOIN posts p ON p.id = r.post_id "  # noqa: S608
+            f"WHERE {where} ORDER BY r.post_id, r.created_at, r.id",
+            params,
+            size=size,
+        ):
+            yield [_response(row) for row in rows]
+
+    async def participation(
+        self, guild_id: int | None, since: datetime | None = None
+    ) -> list[Participation]:
+        """Per student: responses, words and late ones (deleted ones not counted), in SQL.
+
+        Words are counted by the ``word_count`` SQL function (``bot.core.text.word_count``,
+        registered by :meth:`Database.open`). The name is the one on the student's last
+        response in :meth:`responses` order (prompt, time, id); students come in the order
+        of their first response in that order (ties in a report keep it).
+        """
+        where, params = self._filtered(guild_id, None, None, since, False)
+        rows = await self.db.fetchall(
+            "WITH ordered AS ("  # noqa: S608
+            " SELECT r.user_id, r.text, r.late,"
+            "  ROW_NUMBER() OVER (ORDER BY r.post_id, r.created_at, r.id) AS seq,"
+            "  LAST_VALUE(r.display_name) OVER ("
+            "   PARTITION BY r.user_id ORDER BY r.post_id, r.created_at, r.id"
+            "   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS latest_name"
+            f" FROM responses r JOIN posts p ON p.id = r.post_id WHERE {where}"
+            ") "
+            "SELECT user_id, MAX(latest_name) AS display_name, COUNT(*) AS responses,"
+            " COALESCE(SUM(word_count(text)), 0) AS words, SUM(late != 0) AS late"
+            " FROM ordered GROUP BY user_id ORDER BY MIN(seq)",
+            params,
+        )
+        return [
+            Participation(
+                row["user_id"], row["display_name"], row["responses"], row["words"], row["late"]
+            )
+            for row in rows
+        ]
 
     async def history(self, response_ids: Sequence[int]) -> dict[int, list[HistoryRow]]:
         """Previous texts of these responses, oldest first, keyed by response id."""

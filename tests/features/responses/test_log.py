@@ -15,31 +15,10 @@ from bot.core.errors import BadArgument, StorageError
 from bot.features.responses.log import Incoming, Outcome, ResponseLog
 from bot.features.responses.personal import PersonalData
 from bot.features.responses.reports import ResponseReports, escape_cell, parse_since
-from bot.storage import Database
-from tests.helpers.clock import FakeClock
 from tests.helpers.responses import T0, add_post
 
 THREAD = 555
 POST_MESSAGE = 444
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "responses.db")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(T0 + timedelta(hours=1))
-
-
-@pytest.fixture
-async def rlog(db, clock):
-    response_log = ResponseLog(db, clock)
-    yield response_log
-    await response_log.aclose()
 
 
 def msg(text="I think so.", *, user=7, name="Ada", message_id=1, minutes=5, **where):
