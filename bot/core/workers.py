@@ -37,6 +37,7 @@ T = TypeVar("T")
 # Seconds without a job after which the worker process exits (its memory goes back to the
 # system); the next job starts a new one (~0.3-1 s of imports, in the worker, never the loop).
 IDLE_SHUTDOWN_S = 60.0
+BACKGROUND_POLL_S = 0.05  # how often a background job looks whether commands still wait
 
 
 PARENT_CHECK_S = 1.0  # how often a worker checks that the bot that started it is alive
@@ -77,6 +78,7 @@ class ComputePool:
         self.jobs = 0  # jobs run so far
         self._executor: ProcessPoolExecutor | None = None
         self._running = 0
+        self._foreground = 0  # commands' jobs queued or running (background jobs give way)
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
 
@@ -129,7 +131,27 @@ class ComputePool:
         log.debug("compute worker stopped after %.0f s idle", self.idle_s)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in the worker process; raises what ``fn`` raised, or ``WorkerFailed``."""
+        """``fn(*args)`` in the worker process; raises what ``fn`` raised, or ``WorkerFailed``.
+
+        A command's job: background jobs (:meth:`background`) wait while one is queued.
+        """
+        self._foreground += 1
+        try:
+            return await self._run(fn, *args)
+        finally:
+            self._foreground -= 1
+
+    async def background(self, fn: Callable[..., T], *args: Any) -> T:
+        """``run``, for precomputing: it starts only when no command's job is waiting.
+
+        With one worker a command then waits at most for the background job already
+        running, not for a queue of them (callers keep each background job short).
+        """
+        while self._foreground:
+            await asyncio.sleep(BACKGROUND_POLL_S)
+        return await self._run(fn, *args)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         executor = self._acquire()
         broken = False
         try:

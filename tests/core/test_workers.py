@@ -138,3 +138,33 @@ async def test_a_refusal_in_the_worker_reaches_the_user_whole() -> None:
         assert caught.value.message == "I could not read “blursday” as a time."
     finally:
         pool.close()
+
+
+def _wait_then(seconds: float, label: str) -> str:
+    import time
+
+    time.sleep(seconds)
+    return label
+
+
+async def test_a_commands_job_goes_before_background_work_that_waits() -> None:
+    # A is running; B (the warm-up) asks next, C (a student's command) after it: with one
+    # worker, C must not queue behind B.
+    pool = ComputePool(idle_s=30)
+    done: list[str] = []
+
+    async def job(label: str, background: bool, seconds: float) -> None:
+        run = pool.background if background else pool.run
+        done.append(await run(_wait_then, seconds, label))
+
+    try:
+        await pool.run(_pid)  # the worker is up, so A starts at once
+        a = asyncio.create_task(job("A", False, 1.5))
+        await asyncio.sleep(0.3)
+        b = asyncio.create_task(job("B", True, 0.0))
+        await asyncio.sleep(0.3)
+        c = asyncio.create_task(job("C", False, 0.0))
+        await asyncio.gather(a, b, c)
+        assert done == ["A", "C", "B"]
+    finally:
+        pool.close()

@@ -168,19 +168,26 @@ class WarmStats:
 
 
 async def summary_of(
-    summaries: SummaryCache, pool: ComputePool, reading: Reading, long: bool = False
+    summaries: SummaryCache,
+    pool: ComputePool,
+    reading: Reading,
+    long: bool = False,
+    *,
+    background: bool = False,
 ) -> Summary:
     """The reading's summary: cached, else computed in the worker process and kept.
 
     The sentence splitter's regular expressions hold the interpreter lock for hundreds of
     milliseconds on a long plain text, so the summary is made in a process, never a thread.
+    ``background`` (the warm-up) lets any command's job go first.
     """
     from bot.features.readings.summaries import summarize
 
     key = content_key(reading)
     hit = summaries.peek(key, long)
     if hit is None:
-        hit = await pool.run(summarize, reading, long)
+        run = pool.background if background else pool.run
+        hit = await run(summarize, reading, long)
         summaries.put(key, long, hit)
     return hit
 
@@ -218,7 +225,7 @@ async def warm_summaries(
             if summaries.peek(key, long) is None:
                 stats.computed += 1
                 stats.computed_ids.append(reading.id)
-            summary = await summary_of(summaries, pool, reading, long)
+            summary = await summary_of(summaries, pool, reading, long, background=True)
             fresh.append((key, reading.id, dataclasses.asdict(summary)))
         await store.store(kind, version, fresh)
     if prune:

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from bot.features.themes.engine import ThemeEngine
 
 KIND = "themes"
-BATCH = 8  # readings per worker job: few round trips, and each job short enough to cancel
+BATCH = 8  # readings per worker job at most: few round trips
+# ... and at most this much text per job (~10,000 words, ~1-2 s of lemmatising): a command
+# that needs the worker waits at most for the job already running.
+BATCH_CHARS = 60_000
 THEME_MODULES = (
     "bot.features.themes.engine",
     "bot.features.themes.tokens",
@@ -76,14 +79,32 @@ async def warm_themes(
             await store.store(KIND, version, [(key, reading.id, fingerprint_to_json(cached))])
         else:
             missing.append((key, reading))
-    for start in range(0, len(missing), BATCH):
-        batch = missing[start : start + BATCH]
-        computed = await pool.run(fingerprints_job, engine.glossary, [r for _, r in batch])
+    keys = {id(reading): key for key, reading in missing}
+    for batch in job_batches([reading for _, reading in missing]):
+        computed = await pool.background(fingerprints_job, engine.glossary, batch)
         rows = []
-        for (key, reading), fingerprint in zip(batch, computed, strict=True):
+        for reading, fingerprint in zip(batch, computed, strict=True):
+            key = keys[id(reading)]
             engine.put(reading, fingerprint)
             rows.append((key, reading.id, fingerprint_to_json(fingerprint)))
             stats.computed += 1
             stats.computed_ids.append(reading.id)
         await store.store(KIND, version, rows)
     return stats
+
+
+def job_batches(readings: list[Reading]) -> list[list[Reading]]:
+    """``readings`` cut into worker jobs: at most ``BATCH`` readings, ``BATCH_CHARS`` of text.
+
+    A reading longer than ``BATCH_CHARS`` goes alone.
+    """
+    out: list[list[Reading]] = []
+    size = 0
+    for reading in readings:
+        chars = len(reading.text) + len(reading.abstract)
+        if not out or len(out[-1]) >= BATCH or size + chars > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(reading)
+        size += chars
+    return out

@@ -24,6 +24,7 @@ from bot.core.replies import (
 from bot.core.text import escape_markdown
 from bot.features.prompts.bank import PROMPTS_FILE, keep, load_prompt_bank
 from bot.features.readings.library import removed_label
+from bot.features.themes.cache import job_batches
 from bot.features.themes.engine import chart_inputs
 from bot.features.themes.jobs import chart_job, fingerprints_job
 
@@ -45,15 +46,15 @@ async def fingerprint_of(services: Services, reading: Reading) -> Fingerprint:
 
 
 async def fingerprints_of(services: Services, readings: list[Reading]) -> list[Fingerprint]:
-    """Fingerprints of many readings; those not cached yet are computed in one worker job.
+    """Fingerprints of many readings; those not cached yet are computed in short worker jobs.
 
     The worker is a process (:mod:`bot.core.workers`): lemmatising a long text holds the
     interpreter lock in C for 100 ms and more, which a worker thread would impose on the loop.
     """
     missing = [r for r in readings if services.themes.cached(r) is None]
-    if missing:
-        computed = await services.compute.run(fingerprints_job, services.themes.glossary, missing)
-        for reading, fingerprint in zip(missing, computed, strict=True):
+    for batch in job_batches(missing):  # short jobs: other commands' jobs fit in between
+        computed = await services.compute.run(fingerprints_job, services.themes.glossary, batch)
+        for reading, fingerprint in zip(batch, computed, strict=True):
             services.themes.put(reading, fingerprint)
     return [services.themes.cached(r) or services.themes.fingerprint(r) for r in readings]
 

@@ -106,3 +106,21 @@ def test_the_glossary_key_is_the_same_in_every_process(seeds_dir):
         for seed in (1, 2, 3)
     }
     assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_worker_jobs_stay_short_so_commands_fit_between_them():
+    from pathlib import Path
+
+    from bot.features.readings.models import Reading
+    from bot.features.themes.cache import BATCH, BATCH_CHARS, job_batches
+
+    def reading(i: int, chars: int) -> Reading:
+        return Reading(id=f"r{i}", csl={"title": f"R {i}"}, text="x" * chars, sources=[Path("r")])
+
+    readings = [reading(i, 100) for i in range(20)]
+    readings.insert(5, reading(99, BATCH_CHARS * 3))  # a 20,000-word text
+    batches = job_batches(readings)
+    assert [r.id for batch in batches for r in batch] == [r.id for r in readings]  # all, in order
+    assert [r.id for r in batches[1]] == ["r99"]  # the long one alone
+    assert all(len(b) <= BATCH for b in batches)
+    assert all(sum(len(r.text) for r in b) <= BATCH_CHARS for b in batches if len(b) > 1)
