@@ -141,6 +141,9 @@ DATE_WORDS = frozenset(
 )
 DAY_NUMBER = re.compile(r"^\d{1,2}(st|nd|rd|th)?,?$", re.IGNORECASE)
 QUOTES = {'"': '"', "“": "”", "'": "'"}
+# A clock time as typed in a phrase ("10:30", "7:15pm"): dateparser drops one it cannot read
+# ("tomorrow 25:99" became tomorrow at the current time), so the bot checks it itself.
+TYPED_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])\s*([ap]\.?m\.?)?", re.IGNORECASE)
 EXAMPLES = '`+2h`, `2026-03-04T10:00` or a phrase in quotes such as `"next tuesday 10:00"`'
 
 
@@ -246,6 +249,14 @@ def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     """A phrase via dateparser, preferring the future, as a naive wall-clock time in ``tz``."""
     import dateparser  # slow to import; only needed for phrases
 
+    clocks = TYPED_CLOCK.findall(text)
+    for hour, minute, meridiem in clocks:
+        if int(minute) > 59 or int(hour) > (12 if meridiem else 23):
+            hours = "1–12 with am/pm" if meridiem else "0–23"
+            raise BadArgument(
+                f"`{hour}:{minute}{meridiem}` is not a time of day (hours {hours}, minutes "
+                f"0–59). Try {EXAMPLES}."
+            )
     base = now.astimezone(tz).replace(tzinfo=None)
     try:
         value = dateparser.parse(
@@ -261,4 +272,11 @@ def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         value = None
     if value is None:
         raise BadArgument(f"I could not understand the time `{text}`. Try {EXAMPLES}.")
+    if len(clocks) == 1 and not clocks[0][2]:  # a 24-hour clock time: it must be the one read
+        hour, minute = int(clocks[0][0]), int(clocks[0][1])
+        if (value.hour, value.minute) != (hour, minute):
+            raise BadArgument(
+                f"I read `{text}` as {value:%H:%M}, not the {hour:02d}:{minute:02d} you typed. "
+                f"Try {EXAMPLES}."
+            )
     return value.replace(tzinfo=None)

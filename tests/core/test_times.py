@@ -141,6 +141,33 @@ def test_times_beyond_the_calendar_get_a_reason(text, needle):
     assert needle in err.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("tomorrow 25:99", "`25:99` is not a time of day"),
+        ("next monday 10:61", "`10:61` is not a time of day"),
+        ("tomorrow 13:30pm", "hours 1–12 with am/pm"),
+    ],
+)
+def test_a_clock_time_no_clock_shows_is_refused_not_dropped(text, needle):
+    # dateparser drops what it cannot read: "tomorrow 25:99" was tomorrow at 09:15 (now).
+    with pytest.raises(BadArgument) as err:
+        parse_when(text, NOW, LONDON)
+    assert needle in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("tomorrow 0:00", datetime(2026, 3, 21, 0, 0)),  # noqa: DTZ001
+        ("friday at 14:30", datetime(2026, 3, 27, 14, 30)),  # noqa: DTZ001
+        ("tomorrow 7:15pm", datetime(2026, 3, 21, 19, 15)),  # noqa: DTZ001
+    ],
+)
+def test_a_phrase_keeps_the_clock_time_typed(text, local):
+    assert parse_when(text, NOW, LONDON).wall == local
+
+
 def test_a_typed_time_in_the_gap_says_so():
     when = parse_when("2026-03-29T01:30", NOW, LONDON)
     assert when.skipped and when.wall == datetime(2026, 3, 29, 1, 30)  # noqa: DTZ001
