@@ -622,11 +622,17 @@ def _first_family(work: ParsedWork) -> str:
 def completeness(value: object) -> tuple[int, int, int]:
     """How complete one field's value is, to choose among exports of one work.
 
-    Names: how many; dates: how many parts; text: not in capitals first (WoS prints
-    journals in capitals), then its length.
+    Names: how many, then how much of them is written (``Lindqvist, Mara`` over
+    ``Lindqvist, M.``: an export with initials only must not win a tie by file order);
+    dates: how many parts; text: not in capitals first (WoS prints journals in capitals),
+    then its length.
     """
     if isinstance(value, list):
-        return (1, len(value), 0)
+        written = sum(
+            sum(len(str(v)) for v in item.values()) if isinstance(item, dict) else len(str(item))
+            for item in value
+        )
+        return (1, len(value), written)
     if isinstance(value, dict):
         return (1, date_completeness(value), 0)
     text = str(value)

@@ -198,6 +198,17 @@ def test_exports_of_one_work_merge_field_by_field_by_completeness(tmp_path):
     assert any("merged" in n for n in lib.merges[reading.id])
 
 
+@pytest.mark.parametrize("initials_first", [True, False])
+def test_full_given_names_beat_initials_whatever_the_file_order(tmp_path, initials_first):
+    record = "TY  - JOUR\nTI  - Docks at night\nAU  - Quist, {}\nPY  - 2019\nDO  - 10.5555/d.4\n"
+    record += "ER  - \n"
+    short, full = record.format("P."), record.format("Pola")
+    first, second = (short, full) if initials_first else (full, short)
+    lib = load_library(seeds(tmp_path, a__ris=first, b__ris=second))
+    (reading,) = lib.readings
+    assert reading.authors == [{"family": "Quist", "given": "Pola"}]
+
+
 PORTAL_LIST = """Docks at night
 
   * Anne Moreau
