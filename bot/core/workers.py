@@ -9,8 +9,9 @@ interpreter lock; the loop only pickles the arguments and awaits the result.
 The process is started on first use (``spawn``: a fresh interpreter that imports only what a
 job needs, so the bot's own process never loads the sentence splitter, the lemma tables or
 the word-frequency lists), and is stopped again after :data:`IDLE_SHUTDOWN_S` without work,
-so an idle bot carries none of that memory. One worker is enough: the jobs are background
-warm-ups and the rare first request for a reading, not a hot path.
+so an idle bot carries none of that memory. The bot's pool has two: the warm-up after a
+start keeps one busy (one job at a time, giving way to commands: :meth:`ComputePool.background`),
+and a command's job (a first summary, a time to read) takes the other at once.
 
 Jobs are plain module-level functions with picklable arguments and results
 (``concurrent.futures`` rules). A worker that dies mid-job (killed, out of memory) raises
@@ -37,6 +38,7 @@ T = TypeVar("T")
 # Seconds without a job after which the worker process exits (its memory goes back to the
 # system); the next job starts a new one (~0.3-1 s of imports, in the worker, never the loop).
 IDLE_SHUTDOWN_S = 60.0
+SHARED_WORKERS = 2  # the bot's pool: one for the warm-up, one free for commands
 BACKGROUND_POLL_S = 0.05  # how often a background job looks whether commands still wait
 
 
@@ -198,11 +200,15 @@ _SHARED_LOCK = threading.Lock()
 def shared_pool() -> ComputePool:
     """The process's one :class:`ComputePool` (every ``Services`` of a process shares it).
 
-    One worker per bot process, whatever opens it (Discord, the console, the tests): the
-    worker stops itself when idle, and ``concurrent.futures`` joins it at interpreter exit.
+    One pool per bot process, whatever opens it (Discord, the console, the tests), of up to
+    ``SHARED_WORKERS`` processes: the start-up warm-up runs one job at a time (a long text's
+    summary takes seconds), so a command's job always finds a second process free instead
+    of waiting behind it (``!prompt schedule`` right after a start waited 10–17 s with one).
+    The second process starts only when two jobs overlap; both stop themselves when idle,
+    and ``concurrent.futures`` joins them at interpreter exit.
     """
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
-            _SHARED = ComputePool()
+            _SHARED = ComputePool(workers=SHARED_WORKERS)
         return _SHARED
