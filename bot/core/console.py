@@ -194,9 +194,8 @@ class ConsoleFront:
                 error = unknown_subcommand(word, words[1] if len(words) > 1 else "")
                 self.print_reply(error_reply(error.message, error.title))
                 return
-            self.print_reply(
-                error_reply(f"`{word}` is not a command. Try {prefix}help.", "Unknown command")
-            )
+            # The nearest command names, as `!help <word>` gives them ("!sumary" → summary).
+            self.print_reply(help_for(word, prefix, instructor=self.actor.is_instructor))
             return
         spec, args = found
         try:

@@ -39,12 +39,13 @@ def test_console_answers_readings_and_summary(tmp_path, seeds_dir):
 
 def test_console_survives_bad_input_and_exits_zero_at_eof(tmp_path, seeds_dir):
     stdin = (
-        "!nonsense\n!summary klingon\n!summary " + "y" * 3000 + "\n"
+        "!nonsense\n!sumary kan\n!summary klingon\n!summary " + "y" * 3000 + "\n"
         "!summary @everyone <@&42>\n!@here\n!prompt post @everyone-bank-id\n!readings\n"
     )
     result = run_cli(["console"], stdin, tmp_path, seeds_dir)
     assert result.returncode == 0
-    assert "`nonsense` is not a command" in result.stdout
+    assert "There is no command `!nonsense`" in result.stdout
+    assert "There is no command `!sumary`. Did you mean `!help summary`?" in result.stdout
     assert "No reading matches “klingon”" in result.stdout
     assert "too long" in result.stdout
     # Errors that repeat what was typed never show it as a ping, in the console too.
