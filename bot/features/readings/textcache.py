@@ -9,9 +9,9 @@ row per file name, pruned with the PDFs' rows when the file goes). Values are JS
 works and the notes ``parse_file`` returned), never pickles. A file that fails to parse is
 not kept: it is tried again, and its warning given again, at every load.
 
-One connection serves a whole load: every row of this version is read in one query, and
-new ones are written in one transaction at the end (``flush``). A missing or unreadable
-database only means no cache.
+One connection serves a whole load: rows are read one file at a time by the primary key,
+and new ones are written in one transaction at the end (``flush``, which closes it). A
+missing or unreadable database only means no cache.
 """
 
 from __future__ import annotations
@@ -84,34 +84,19 @@ class TextCache:
     def __init__(self, database: Path | None, limits_key: str) -> None:
         self.database = database
         self.version = code_version(*TEXT_MODULES) + ":" + limits_key
-        self._rows: dict[str, str] = {}
         self._new: list[tuple[str, str, str]] = []  # (content key, file name, JSON)
         self.hits = 0
         self.misses = 0
-        self._read_rows()
+        # One connection for the whole load (closed by ``flush``); rows are read one key at
+        # a time (the primary key's index), so only the files being read are ever in memory.
+        self._conn = self._connect()
 
     def _connect(self) -> sqlite3.Connection | None:
         return connect_sync(self.database)
 
-    def _read_rows(self) -> None:
-        conn = self._connect()
-        if conn is None:
-            return
-        try:
-            self._rows = dict(
-                conn.execute(
-                    "SELECT content_key, value FROM reading_cache WHERE kind = ? AND version = ?",
-                    (KIND, self.version),
-                ).fetchall()
-            )
-        except sqlite3.Error as exc:
-            log.warning("could not read the parsed seed files kept in the database (%s)", exc)
-        finally:
-            conn.close()
-
     def get(self, key: str, source: Path) -> tuple[list[ParsedWork], list[str]] | None:
         """The works and notes kept for this key, or None (not kept, or unreadable)."""
-        raw = self._rows.get(key)
+        raw = self._row(key)
         if raw is None:
             self.misses += 1
             return None
@@ -126,32 +111,45 @@ class TextCache:
         self.hits += 1
         return found, notes
 
+    def _row(self, key: str) -> str | None:
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM reading_cache WHERE content_key = ? AND kind = ? AND "
+                "version = ?",
+                (key, KIND, self.version),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("could not read a parsed seed file kept in the database (%s)", exc)
+            return None
+        return None if row is None else str(row[0])
+
     def put(self, key: str, source: Path, found: list[ParsedWork], notes: list[str]) -> None:
         """Keep a file's parse, written at ``flush``."""
         value = {"works": [_work_to_json(w) for w in found], "notes": notes}
         self._new.append((key, source.name, json.dumps(value, ensure_ascii=False)))
 
     def flush(self) -> None:
-        """Write the parses kept since open, each replacing its file name's older row."""
-        if not self._new:
-            return
-        conn = self._connect()
+        """Write the parses kept since open (each replacing its file name's older row); close."""
+        conn, self._conn = self._conn, None
         if conn is None:
             self._new.clear()
             return
         now = datetime.now(UTC).isoformat()
         try:
-            with conn:
-                conn.executemany(
-                    "DELETE FROM reading_cache WHERE kind = ? AND reading_id = ?",
-                    [(KIND, name) for _, name, _ in self._new],
-                )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO reading_cache "
-                    "(content_key, kind, version, reading_id, value, computed_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(key, KIND, self.version, name, value, now) for key, name, value in self._new],
-                )
+            if self._new:
+                with conn:
+                    conn.executemany(
+                        "DELETE FROM reading_cache WHERE kind = ? AND reading_id = ?",
+                        [(KIND, name) for _, name, _ in self._new],
+                    )
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO reading_cache "
+                        "(content_key, kind, version, reading_id, value, computed_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(k, KIND, self.version, name, v, now) for k, name, v in self._new],
+                    )
         except sqlite3.Error as exc:
             log.warning("could not keep the parsed seed files (%s)", exc)
         finally:
