@@ -1,9 +1,9 @@
 """!summary long and !summary sections on a 20,000-word PDF: event-loop lag while answering.
 
 Target (issue 12): the loop lags <= 50 ms while `!summary <reading> long` answers on a
-20,000-word full text. Cleaning, sentence splitting and the PDF's summaries and sections are
-computed once while the library loads (before the bot answers anyone); a command then reads
-the cache, in a worker thread, so it never blocks the loop.
+20,000-word full text. Cleaning and sentence splitting happen once while the library loads
+(and are kept in the database); summaries and sections are made in the worker process
+(bot/core/workers.py), so a command never blocks the loop.
 Baselines measured in the same run: the lag of an idle loop, and the lag when the same
 summary (splitting included) is computed on the loop, as the bot did before.
 
