@@ -553,7 +553,10 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
             i = parent[i]
         return i
 
-    seen: dict[str, int] = {}
+    # Every group that holds a key, not only the first work seen with it: a work refused by
+    # one group (an "Introduction" of 2019) must still meet the others with that key (the
+    # 2021 one), whatever order the files sort in.
+    seen: dict[str, list[int]] = {}
     per_file: dict[Path, int] = {}
     for w in works:
         per_file[w.source] = per_file.get(w.source, 0) + 1
@@ -567,25 +570,33 @@ def merge(works: list[ParsedWork]) -> tuple[list[Reading], dict[str, list[str]]]
         if per_file[w.source] == 1:
             keys.append(("stem:" + w.source.stem.lower(), "the same file name"))
         for key, reason in keys:
-            if key not in seen:
-                seen[key] = i
+            holders = seen.setdefault(key, [])
+            refused: list[tuple[int, str]] = []
+            joined = False
+            for j in holders:
+                a, b = root(j), root(i)
+                if a == b:
+                    joined = True
+                    break
+                refusal = conflict(a, b, key)
+                if refusal:
+                    refused.append((j, refusal))
+                    continue
+                parent[b] = a
+                dois[a] |= dois[b]
+                years[a] |= years[b]
+                firsts[a] |= firsts[b]
+                why[a].extend(why.pop(b, []))
+                why[a].append(f"merged {_label(w)} with {_label(works[j])}: {reason}")
+                joined = True
+                break
+            if joined:
                 continue
-            a, b = root(seen[key]), root(i)
-            if a == b:
-                continue
-            refusal = conflict(a, b, key)
-            if refusal:
-                why[b].append(
-                    f"not merged with {_label(works[seen[key]])} despite {reason[4:]}: {refusal}"
-                )
+            holders.append(i)
+            for j, refusal in refused:
+                a, b = root(j), root(i)
+                why[b].append(f"not merged with {_label(works[j])} despite {reason[4:]}: {refusal}")
                 why[a].append(f"not merged with {_label(w)} despite {reason[4:]}: {refusal}")
-                continue
-            parent[b] = a
-            dois[a] |= dois[b]
-            years[a] |= years[b]
-            firsts[a] |= firsts[b]
-            why[a].extend(why.pop(b, []))
-            why[a].append(f"merged {_label(w)} with {_label(works[seen[key]])}: {reason}")
     groups: dict[int, list[ParsedWork]] = {}
     for i, w in enumerate(works):
         groups.setdefault(root(i), []).append(w)

@@ -6,6 +6,7 @@ describe the faults; these reproduce each kind with other names and values).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -207,6 +208,27 @@ def test_full_given_names_beat_initials_whatever_the_file_order(tmp_path, initia
     lib = load_library(seeds(tmp_path, a__ris=first, b__ris=second))
     (reading,) = lib.readings
     assert reading.authors == [{"family": "Quist", "given": "Pola"}]
+
+
+WORK_2019 = "TY  - JOUR\nTI  - Harbour unions\nAU  - Okafor, Ada\nPY  - 2019\nER  - \n"
+WORK_2021 = "TY  - JOUR\nTI  - Harbour unions\nAU  - Quist, Pola\nPY  - 2021\nVL  - 12\nER  - \n"
+PAGE_2021 = "TY  - JOUR\nTI  - Harbour unions\nPY  - 2021\nAB  - {}\nER  - \n".format(
+    "This article argues that harbour unions trade their independence for access to funds."
+)
+
+
+@pytest.mark.parametrize("names", list(itertools.permutations(["a", "b", "c"])))
+def test_a_work_refused_by_one_group_still_meets_the_others(tmp_path, names):
+    # Same title, no DOIs: the 2019 work stays apart, the two 2021 records are one reading,
+    # whichever file sorts first (a refusal by the 2019 group once left them apart).
+    files = dict(zip(names, (WORK_2019, WORK_2021, PAGE_2021), strict=True))
+    lib = load_library(seeds(tmp_path, **{f"{n}__ris": text for n, text in files.items()}))
+    groups = sorted(sorted(s.name for s in r.sources) for r in lib.readings)
+    by_year = {r.year: r for r in lib.readings}
+    assert len(lib.readings) == 2, groups
+    assert by_year[2021].authors == [{"family": "Quist", "given": "Pola"}]
+    assert by_year[2021].abstract.startswith("This article argues")
+    assert by_year[2019].authors == [{"family": "Okafor", "given": "Ada"}]
 
 
 PORTAL_LIST = """Docks at night
