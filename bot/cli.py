@@ -153,7 +153,8 @@ def _print_seeds(args: argparse.Namespace, library: Library, code: int) -> int:
     for reading in library:
         print(f"{reading.id}")
         print(f"  title:     {reading.title}")
-        print(f"  authors:   {'; '.join(reading.author_names) or '(none)'}")
+        who = "editors" if reading.edited else "authors"
+        print(f"  {who}:   {'; '.join(reading.author_names) or '(none)'}")
         print(f"  year:      {reading.year or '(none)'}")
         if reading.csl.get("issued"):
             print(f"  issued:    {_plain(reading.csl['issued'])}")

@@ -39,7 +39,9 @@ async def readings(services: Services, actor: Actor) -> Reply:
         )
     lines = [
         f"`{r.id}` — *{escape_markdown(r.short_title)}* — "
-        f"{escape_markdown(', '.join(r.author_names) or 'authors unknown')} ({r.year or 'n.d.'})"
+        f"{escape_markdown(', '.join(r.author_names) or 'authors unknown')}"
+        f"{(' (eds.)' if len(r.creators) > 1 else ' (ed.)') if r.edited else ''}"
+        f" ({r.year or 'n.d.'})"
         for r in library
     ]
     return Reply(
@@ -315,7 +317,8 @@ def _readings_of(
 def _understood(services: Services, reading: Reading, files: list[str]) -> str:
     """What ``seeds check`` prints about a reading, and where the new files went."""
     lines = [f"*{escape_markdown(reading.title)}*"]
-    lines.append("Authors: " + (escape_markdown("; ".join(reading.author_names)) or "(none)"))
+    who = "Editors: " if reading.edited else "Authors: "
+    lines.append(who + (escape_markdown("; ".join(reading.author_names)) or "(none)"))
     where = reading.container
     for key, label in (("volume", "vol."), ("issue", "no."), ("page", "pp.")):
         if reading.csl.get(key):

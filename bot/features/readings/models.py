@@ -328,10 +328,24 @@ class Reading:
         return list(self.csl.get("author", []))
 
     @property
+    def creators(self) -> list[dict[str, str]]:
+        """Who the reading is by as one would name it: its authors, else its editors.
+
+        CSL substitutes the editors for a missing author (``<names variable="author">``
+        with ``<substitute>``), so an edited book is "Rivera & Stone", not "Unknown author".
+        """
+        return self.authors or list(self.csl.get("editor", []))
+
+    @property
+    def edited(self) -> bool:
+        """Whether :attr:`creators` are editors (the reading names no author)."""
+        return not self.authors and bool(self.csl.get("editor"))
+
+    @property
     def author_names(self) -> list[str]:
-        """Authors as display names ("Karita Kan", "Ana de la Cruz"), particles kept."""
+        """Creators as display names ("Karita Kan", "Ana de la Cruz"), particles kept."""
         names = []
-        for a in self.authors:
+        for a in self.creators:
             if "literal" in a:
                 names.append(a["literal"])
             else:
@@ -341,11 +355,11 @@ class Reading:
 
     @property
     def authors_short(self) -> str:
-        """Family names as one would say them: "Kan & Ku", "Smith et al."."""
+        """Family names as one would say them: "Kan & Ku", "Smith et al." (editors if no author)."""
         fams = [
             " ".join(p for p in (a.get("non-dropping-particle"), a.get("family")) if p)
             or a.get("literal", "")
-            for a in self.authors
+            for a in self.creators
         ]
         fams = [f for f in fams if f]
         if not fams:

@@ -649,3 +649,24 @@ def test_a_page_abstract_with_list_debris_loses_to_the_exports_abstract(tmp_path
     assert reading.abstract == (
         "Night shifts made unions out of strangers in every port city we studied."
     )
+
+
+async def test_an_edited_book_is_named_by_its_editors_not_unknown_author(settings, seeds_dir):
+    from bot.core.registry import Actor, dispatch
+    from bot.services import Services
+
+    (seeds_dir / "harbours.ris").write_text(
+        "TY  - BOOK\nTI  - Harbours of the north\nA3  - Berg, Ilse\nA3  - Quist, Pol\n"
+        "PY  - 2016\nPB  - Tidewater Press\nER  - \n",
+        encoding="utf-8",
+    )
+    services = await Services.open(settings)
+    try:
+        student = Actor(user_id=1, name="student")
+        listing = (await dispatch(services, student, "readings", "")).body
+        assert "Ilse Berg, Pol Quist (eds.) (2016)" in listing
+        cite = await dispatch(services, student, "cite", "apa harbours of the north")
+        assert cite.title.endswith("Berg & Quist (2016)")
+        assert cite.body.startswith("Berg, I., & Quist, P. (Eds.). (2016).")
+    finally:
+        await services.close()
