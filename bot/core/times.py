@@ -148,7 +148,10 @@ EXAMPLES = '`+2h`, `2026-03-04T10:00` or a phrase in quotes such as `"next tuesd
 
 
 def _quote_hint(rest: str) -> str:
-    sample = rest.strip()[:40] or "Your question?"
+    sample = rest.strip()
+    if len(sample) > 40:  # cut at a word, never inside one
+        sample = sample[:40].rsplit(" ", 1)[0] + " …"
+    sample = sample or "Your question?"
     return f'For example `!prompt schedule "tomorrow 10:00" {sample}`.'
 
 
@@ -176,7 +179,7 @@ def split_when(raw: str) -> tuple[str, str]:
     # Unquoted natural language: date words only, ending in a clock time.
     for n, word in enumerate(words[:MAX_UNQUOTED_WORDS], start=1):
         lower = word.lower()
-        if CLOCK_TIME.match(lower) and n > 1:
+        if CLOCK_TIME.match(lower):  # alone ("10:00 Who?"), it is the next such time
             phrase = " ".join(words[:n])
             rest = raw.split(None, n)[n] if len(words) > n else ""
             return phrase, rest
@@ -279,4 +282,7 @@ def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
                 f"I read `{text}` as {value:%H:%M}, not the {hour:02d}:{minute:02d} you typed. "
                 f"Try {EXAMPLES}."
             )
-    return value.replace(tzinfo=None)
+    value = value.replace(tzinfo=None)
+    if CLOCK_TIME.match(text) and value <= base:  # a clock time alone: the next one, not today's
+        value += timedelta(days=1)
+    return value

@@ -113,6 +113,8 @@ def test_a_question_is_never_read_as_a_time(line):
         ),
         ('"in two days at noon" Who?', "in two days at noon", "Who?"),
         ("“next friday 14:00” Who?", "next friday 14:00", "Who?"),
+        ("10:00 What now?", "10:00", "What now?"),
+        ("0:00 Midnight?", "0:00", "Midnight?"),
     ],
 )
 def test_the_time_ends_where_the_question_begins(line, when, rest):
@@ -166,6 +168,19 @@ def test_a_clock_time_no_clock_shows_is_refused_not_dropped(text, needle):
 )
 def test_a_phrase_keeps_the_clock_time_typed(text, local):
     assert parse_when(text, NOW, LONDON).wall == local
+
+
+def test_a_clock_time_alone_is_the_next_such_time():
+    # NOW is 09:15 UTC (09:15 in London): 10:00 is today, 09:00 tomorrow.
+    assert parse_when("10:00", NOW, LONDON).wall == datetime(2026, 3, 20, 10, 0)  # noqa: DTZ001
+    assert parse_when("09:00", NOW, LONDON).wall == datetime(2026, 3, 21, 9, 0)  # noqa: DTZ001
+
+
+def test_the_quoting_example_never_cuts_a_word():
+    line = "tomorrow What now? Is the committee independent of the party at all"
+    with pytest.raises(BadArgument) as err:
+        split_when(line)
+    assert '"tomorrow 10:00" tomorrow What now? Is the committee …`' in err.value.message
 
 
 def test_a_typed_time_in_the_gap_says_so():
