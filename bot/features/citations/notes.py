@@ -11,6 +11,13 @@ from bot.features.readings.models import Reading
 
 ARTICLE_TYPES = {"article-journal", "article-magazine", "article-newspaper", "paper-conference"}
 BOOK_TYPES = {"book", "report", "thesis"}
+PAGED_TYPES = {"article-journal", "paper-conference", "chapter"}
+CONTAINER_NAMES = {
+    "article-newspaper": "newspaper",
+    "article-magazine": "magazine",
+    "paper-conference": "proceedings title",
+    "chapter": "book title",
+}
 EXPORT_SUFFIXES = {".ris", ".bib", ".bibtex"}
 
 
@@ -28,10 +35,12 @@ def missing_fields(reading: Reading) -> list[str]:
         missing.append("year")
     if kind in ARTICLE_TYPES or kind == "chapter":
         if not csl.get("container-title"):
-            missing.append("journal" if kind in ARTICLE_TYPES else "book title")
-        if not csl.get("page"):
+            missing.append(CONTAINER_NAMES.get(kind, "journal"))
+        # News and magazine pieces (often online) have no pages, volume or issue to give:
+        # APA and MLA cite them by date; only journals and chapters are partial without.
+        if kind in PAGED_TYPES and not csl.get("page"):
             missing.append("pages")
-    if kind in ARTICLE_TYPES - {"paper-conference"} and not (csl.get("volume") or csl.get("issue")):
+    if kind == "article-journal" and not (csl.get("volume") or csl.get("issue")):
         missing.append("volume or issue")
     if (kind in BOOK_TYPES or kind == "chapter") and not csl.get("publisher"):
         missing.append("publisher")
