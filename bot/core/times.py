@@ -258,7 +258,8 @@ def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
             hours = "1–12 with am/pm" if meridiem else "0–23"
             raise BadArgument(
                 f"`{hour}:{minute}{meridiem}` is not a time of day (hours {hours}, minutes "
-                f"0–59). Try {EXAMPLES}."
+                f"0–59). Try {EXAMPLES}.",
+                title="Not a time of day",
             )
     base = now.astimezone(tz).replace(tzinfo=None)
     try:
@@ -280,7 +281,8 @@ def _parse_natural(text: str, now: datetime, tz: ZoneInfo) -> datetime:
         if (value.hour, value.minute) != (hour, minute):
             raise BadArgument(
                 f"I read `{text}` as {value:%H:%M}, not the {hour:02d}:{minute:02d} you typed. "
-                f"Try {EXAMPLES}."
+                f"Try {EXAMPLES}.",
+                title="Unreadable time",
             )
     value = value.replace(tzinfo=None)
     if CLOCK_TIME.match(text) and value <= base:  # a clock time alone: the next one, not today's
