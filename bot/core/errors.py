@@ -17,13 +17,17 @@ class UserFacingError(Exception):
         self.title = title
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Raised in the worker process and re-raised here: keep the title, not only the
-        # message (Exception pickles ``args`` alone, and ``title`` is keyword-only).
-        return (_rebuild, (type(self), self.message, self.title))
+        # Raised in the worker process and re-raised here: keep the title (and a subclass's
+        # own fields), not only the message: Exception pickles ``args`` alone. Every field
+        # besides ``message`` is a keyword argument of the same name.
+        fields = {k: v for k, v in vars(self).items() if k != "message"}
+        return (_rebuild, (type(self), self.message, fields))
 
 
-def _rebuild(cls: type[UserFacingError], message: str, title: str) -> UserFacingError:
-    return cls(message, title=title)
+def _rebuild(
+    cls: type[UserFacingError], message: str, fields: dict[str, object]
+) -> UserFacingError:
+    return cls(message, **fields)
 
 
 class UnknownReading(UserFacingError):
@@ -41,13 +45,6 @@ class RemovedReading(UnknownReading):
     ) -> None:
         super().__init__(message, title=title)
         self.reading_id = reading_id
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_removed, (self.message, self.title, self.reading_id))
-
-
-def _rebuild_removed(message: str, title: str, reading_id: str) -> RemovedReading:
-    return RemovedReading(message, title=title, reading_id=reading_id)
 
 
 class AmbiguousReading(UserFacingError):

@@ -127,6 +127,12 @@ def _refuse() -> None:
     raise BadArgument("I could not read “blursday” as a time.", title="Unreadable time")
 
 
+def _gone() -> None:
+    from bot.core.errors import RemovedReading
+
+    raise RemovedReading("`x` was removed from the readings.", reading_id="x")
+
+
 async def test_a_refusal_in_the_worker_reaches_the_user_whole() -> None:
     from bot.core.errors import BadArgument
 
@@ -136,6 +142,11 @@ async def test_a_refusal_in_the_worker_reaches_the_user_whole() -> None:
             await pool.run(_refuse)
         assert caught.value.title == "Unreadable time"
         assert caught.value.message == "I could not read “blursday” as a time."
+        from bot.core.errors import RemovedReading
+
+        with pytest.raises(RemovedReading) as removed:
+            await pool.run(_gone)
+        assert (removed.value.reading_id, removed.value.title) == ("x", "Reading removed")
     finally:
         pool.close()
 
