@@ -312,54 +312,65 @@ def load_library(seeds_dir: Path, limits: SeedLimits | None = None) -> Library:
     cache = TextCache(limits.cache_db, f"{limits.max_records}:{limits.max_file_bytes}")
     try:
         for path in sorted(seeds_dir.iterdir()):
-            if path.name.startswith("."):
-                continue
-            kind = _file_kind(path)
-            if kind == "dir":
-                continue
-            if kind != "file":
-                warnings.append(f"{path.name}: skipped ({kind}; put the file itself in seeds/)")
-                continue
-            suffix = path.suffix.lower()
-            if suffix in DATA_SUFFIXES and suffix != ".json":
-                continue
-            if suffix not in READING_SUFFIXES | {".json"}:
-                warnings.append(
-                    f"{path.name}: skipped (not a reading file: .txt, .ris, .bib, .json, .nbib "
-                    "or .pdf)"
-                )
-                continue
-            try:
-                found, notes = parse_file(path, limits, cache)
-            except (
-                PortalParseError,
-                RisParseError,
-                BibtexParseError,
-                PdfParseError,
-                SeedFileError,
-                WosParseError,
-                MedlineParseError,
-                CslJsonParseError,
-            ) as exc:
-                warnings.append(f"{path.name}: skipped: {exc}")
-                failed.append(path)
-                continue
-            except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
-                log.warning("seeds: %s failed to parse", path.name, exc_info=True)
-                warnings.append(
-                    f"{path.name}: skipped: the file could not be read ({type(exc).__name__}: "
-                    f"{str(exc)[:200] or 'no detail'})"
-                )
-                failed.append(path)
-                continue
+            found, notes, broken = _load_seed(path, limits, cache)
             works.extend(found)
-            warnings.extend(f"{path.name}: {note}" for note in notes)
-            if notes:
+            warnings.extend(notes)
+            if broken:
                 failed.append(path)
     finally:
         cache.flush()  # writes what was parsed and closes the connection
     readings, merges = merge(works)
     return Library(readings=readings, warnings=warnings, failed_files=failed, merges=merges)
+
+
+def _load_seed(
+    path: Path, limits: SeedLimits, cache: TextCache
+) -> tuple[list[ParsedWork], list[str], bool]:
+    """One entry of the seeds folder: its works, warnings (named by file), whether it failed.
+
+    Hidden files, folders and data files (glossary, prompts) give nothing; links, FIFOs and
+    other suffixes a warning; a parser's failure, whatever its exception, a warning too.
+    """
+    if path.name.startswith("."):
+        return [], [], False
+    kind = _file_kind(path)
+    if kind == "dir":
+        return [], [], False
+    if kind != "file":
+        return [], [f"{path.name}: skipped ({kind}; put the file itself in seeds/)"], False
+    suffix = path.suffix.lower()
+    if suffix in DATA_SUFFIXES and suffix != ".json":
+        return [], [], False
+    if suffix not in READING_SUFFIXES | {".json"}:
+        return (
+            [],
+            [f"{path.name}: skipped (not a reading file: .txt, .ris, .bib, .json, .nbib or .pdf)"],
+            False,
+        )
+    try:
+        found, notes = parse_file(path, limits, cache)
+    except (
+        PortalParseError,
+        RisParseError,
+        BibtexParseError,
+        PdfParseError,
+        SeedFileError,
+        WosParseError,
+        MedlineParseError,
+        CslJsonParseError,
+    ) as exc:
+        return [], [f"{path.name}: skipped: {exc}"], True
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop the others
+        log.warning("seeds: %s failed to parse", path.name, exc_info=True)
+        return (
+            [],
+            [
+                f"{path.name}: skipped: the file could not be read ({type(exc).__name__}: "
+                f"{str(exc)[:200] or 'no detail'})"
+            ],
+            True,
+        )
+    return found, [f"{path.name}: {note}" for note in notes], bool(notes)
 
 
 def _file_kind(path: Path) -> str:
